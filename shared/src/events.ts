@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+/**
+ * The event catalog: every event type the service writes, with the schema of its data.
+ * Events are validated against it before they are appended. Extend by adding types or
+ * optional fields; never change the meaning of a field already written.
+ */
+
+const id = z.string().min(1);
+const isoTime = z.iso.datetime({ offset: true });
+
+export const SensorStatus = z.enum(['online', 'scanning', 'offline']);
+export type SensorStatus = z.infer<typeof SensorStatus>;
+
+export const RegistryStatus = z.enum(['ACTIVE', 'ERROR']);
+export type RegistryStatus = z.infer<typeof RegistryStatus>;
+
+export const JobType = z.enum(['scan', 'patch']);
+export type JobType = z.infer<typeof JobType>;
+
+export const Capability = z.string().min(1).max(64);
+
+export const Role = z.enum(['admin', 'operator', 'auditor']);
+export type Role = z.infer<typeof Role>;
+
+const sensorDetails = {
+  name: z.string(),
+  hostname: z.string(),
+  version: z.string(),
+  os: z.string(),
+  arch: z.string(),
+  capabilities: z.array(Capability),
+  scannerVersions: z.record(z.string(), z.string()),
+};
+
+export const eventCatalog = {
+  // org-<id>
+  OrgCreated: z.object({ orgId: id, name: z.string().min(1) }),
+
+  // token-<id>: operator / auditor / admin bearer tokens (hash only)
+  TokenCreated: z.object({ tokenId: id, orgId: id, name: z.string(), role: Role, tokenHash: z.string().length(64), bootstrap: z.boolean().optional() }),
+  TokenRevoked: z.object({ tokenId: id }),
+
+  // apikey-<id>: sensor API keys (hash only)
+  ApiKeyCreated: z.object({ apiKeyId: id, orgId: id, name: z.string(), keyHash: z.string().length(64), keyPrefix: z.string() }),
+  ApiKeyRotated: z.object({ apiKeyId: id, keyHash: z.string().length(64), keyPrefix: z.string(), previousKeyHash: z.string().length(64), previousValidUntil: isoTime }),
+  ApiKeyRevoked: z.object({ apiKeyId: id }),
+
+  // sensor-<id>
+  SensorRegistered: z.object({ sensorId: id, orgId: id, apiKeyId: id, autoCreated: z.boolean(), ...sensorDetails }),
+  SensorDetailsChanged: z.object({ sensorId: id, changes: z.object(sensorDetails).partial() }),
+  SensorCameOnline: z.object({ sensorId: id, at: isoTime, from: z.enum(['new', 'offline']) }),
+  SensorStartedScanning: z.object({ sensorId: id, jobId: id, at: isoTime }),
+  SensorFinishedScanning: z.object({ sensorId: id, jobId: id, at: isoTime, outcome: z.enum(['completed', 'failed', 'cancelled', 'lost']) }),
+  SensorWentOffline: z.object({ sensorId: id, lastHeartbeatAt: isoTime, at: isoTime, thresholdMs: z.number().int().positive(), jobId: id.optional() }),
+  SensorBoundToRegistry: z.object({ sensorId: id, registryId: id, previousRegistryId: id.optional() }),
+  SensorUnbound: z.object({ sensorId: id, registryId: id, reason: z.string() }),
+  SensorDeleted: z.object({ sensorId: id }),
+  SensorClockSkewObserved: z.object({ sensorId: id, skewMs: z.number().int(), sensorTime: isoTime.nullable(), serverTime: isoTime }),
+
+  // registry-<id>
+  RegistryCreated: z.object({ registryId: id, orgId: id, name: z.string().min(1), url: z.string().min(1), scheduleIntervalMs: z.number().int().positive().optional() }),
+  RegistryScheduleChanged: z.object({ registryId: id, scheduleIntervalMs: z.number().int().positive().nullable() }),
+  RegistryStatusChanged: z.object({ registryId: id, from: RegistryStatus, to: RegistryStatus, reason: z.string(), sensorId: id.optional() }),
+  RegistryDeleted: z.object({ registryId: id }),
+
+  // job-<id>
+  JobScheduled: z.object({ jobId: id, orgId: id, registryId: id, type: JobType, imageRef: z.string().min(1), source: z.enum(['operator', 'schedule']) }),
+  JobAssigned: z.object({ jobId: id, sensorId: id }),
+  JobResultsUploaded: z.object({
+    jobId: id,
+    scanStatus: z.string(),
+    vulnerabilityCounts: z.record(z.string(), z.number()),
+    riskScore: z.number().nullable(),
+  }),
+  JobCompleted: z.object({ jobId: id, sensorId: id }),
+  JobFailed: z.object({ jobId: id, reason: z.string(), sensorId: id.optional() }),
+  JobCancelled: z.object({ jobId: id, sensorId: id.optional(), reason: z.string().optional() }),
+
+  // notification-<id>
+  NotificationAttempted: z.object({ notificationId: id, channel: z.string(), attempt: z.number().int().positive(), dedupeKey: z.string() }),
+  NotificationDelivered: z.object({ notificationId: id, channel: z.string(), attempt: z.number().int().positive() }),
+  NotificationFailed: z.object({ notificationId: id, channel: z.string(), attempt: z.number().int().positive(), error: z.string(), final: z.boolean() }),
+} as const;
+
+export type EventCatalog = typeof eventCatalog;
+export type EventType = keyof EventCatalog;
+export type EventData<T extends EventType> = z.infer<EventCatalog[T]>;
+
+/** A typed domain event, before it is stored. */
+export type DomainEvent = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
+
+export const ActorRef = z.object({
+  kind: z.enum(['sensor', 'user', 'system']),
+  id: z.string(),
+});
+export type ActorRef = z.infer<typeof ActorRef>;
+
+/** Metadata every stored event carries. */
+export const EventMetadata = z.object({
+  orgId: id,
+  occurredAt: isoTime,
+  actor: ActorRef,
+  causationId: z.string().optional(),
+  correlationId: z.string().optional(),
+});
+export type EventMetadata = z.infer<typeof EventMetadata>;
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(eventCatalog, type);
+}
+
+/** Validates an event against the catalog; returns a message describing the problems, or null. */
+export function validateEvent(type: string, data: unknown, metadata: unknown): string | null {
+  if (!isEventType(type)) return `unknown event type "${type}"`;
+  const problems: string[] = [];
+  const dataResult = eventCatalog[type].safeParse(data);
+  if (!dataResult.success) problems.push(...dataResult.error.issues.map((i) => `data.${i.path.join('.')}: ${i.message}`));
+  const metaResult = EventMetadata.safeParse(metadata);
+  if (!metaResult.success) problems.push(...metaResult.error.issues.map((i) => `metadata.${i.path.join('.')}: ${i.message}`));
+  return problems.length ? problems.join('; ') : null;
+}
+
+/** Fields holding secret hashes: kept in the log so state can be rebuilt, redacted wherever events are shown. */
+export const SECRET_EVENT_FIELDS = ['tokenHash', 'keyHash', 'previousKeyHash'] as const;
