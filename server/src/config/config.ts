@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { resolve } from 'node:path';
+
+const positiveInt = (name: string) =>
+  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be positive`);
+
+const ConfigSchema = z.object({
+  PORT: z.coerce.number({ error: 'PORT must be a number' }).int('PORT must be a whole number').min(0, 'PORT must be 0–65535').max(65535, 'PORT must be 0–65535').default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  HARBORGUARD_DATA_DIR: z.string().min(1, 'HARBORGUARD_DATA_DIR must not be empty').default('./data'),
+  EVENTSTORE_URL: z
+    .string()
+    .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kurrent|kurrent\+discover):\/\/.+/, 'EVENTSTORE_URL must be an esdb:// connection string (leave it unset for the embedded store)')
+    .optional(),
+  HARBORGUARD_OFFLINE_AFTER_MS: positiveInt('HARBORGUARD_OFFLINE_AFTER_MS').default(120_000),
+  HARBORGUARD_HEARTBEAT_INTERVAL_MS: positiveInt('HARBORGUARD_HEARTBEAT_INTERVAL_MS').default(30_000),
+  HARBORGUARD_POLL_INTERVAL_MS: positiveInt('HARBORGUARD_POLL_INTERVAL_MS').default(10_000),
+  HARBORGUARD_KEY_ROTATION_GRACE_MS: positiveInt('HARBORGUARD_KEY_ROTATION_GRACE_MS').default(24 * 60 * 60 * 1000),
+  HARBORGUARD_ADMIN_TOKEN: z.string().min(16, 'HARBORGUARD_ADMIN_TOKEN must be at least 16 characters').optional(),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  eventStoreUrl: string | undefined;
+  offlineAfterMs: number;
+  heartbeatIntervalMs: number;
+  pollIntervalMs: number;
+  keyRotationGraceMs: number;
+  adminToken: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates configuration from the environment; throws a ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set", as shells make it easy to export empty values.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? 'configuration');
+      return issue.message.includes(variable) ? issue.message : `${variable}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    dataDir: resolve(c.HARBORGUARD_DATA_DIR),
+    eventStoreUrl: c.EVENTSTORE_URL,
+    offlineAfterMs: c.HARBORGUARD_OFFLINE_AFTER_MS,
+    heartbeatIntervalMs: c.HARBORGUARD_HEARTBEAT_INTERVAL_MS,
+    pollIntervalMs: c.HARBORGUARD_POLL_INTERVAL_MS,
+    keyRotationGraceMs: c.HARBORGUARD_KEY_ROTATION_GRACE_MS,
+    adminToken: c.HARBORGUARD_ADMIN_TOKEN,
+  };
+}
