@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { EventStoreError, InvalidEvent, StoreUnavailable, WrongExpectedVersion } from '../errors.js';
+import type {
+  AllFilter,
+  AppendOptions,
+  AppendResult,
+  EventMetadata,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+  SubscriptionMessage,
+} from '../port.js';
+
+/** What the store keeps per event: payloads as JSON text, so readers never share objects with writers. */
+export interface InMemoryStoredEvent {
+  id: string;
+  streamName: string;
+  revision: bigint;
+  /** 1-based; equals the index in the log plus one. */
+  position: bigint;
+  type: string;
+  data: string;
+  metadata: string;
+  recordedAt: number;
+}
+
+/** The events of an in-memory store, kept apart from the store so a test can reopen them. */
+export class InMemoryEventLog {
+  readonly events: InMemoryStoredEvent[] = [];
+  readonly streams = new Map<string, InMemoryStoredEvent[]>();
+}
+
+/**
+ * An event store held in memory: fast, for unit tests of other workspaces. It behaves like the
+ * durable adapters (same concurrency checks, JSON round-trip of payloads, catch-up subscriptions).
+ */
+export class InMemoryEventStore implements EventStore {
+  readonly #log: InMemoryStoredEvent[];
+  readonly #streams: Map<string, InMemoryStoredEvent[]>;
+  /** Subscriptions waiting for the next append (or close). */
+  readonly #waiters = new Set<() => void>();
+  #closed = false;
+
+  /** Pass the `log` of a closed store to simulate a restart over the same events. */
+  constructor(readonly log: InMemoryEventLog = new InMemoryEventLog()) {
+    this.#log = log.events;
+    this.#streams = log.streams;
+  }
+
+  async appendToStream(streamName: string, events: EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
+    this.#assertOpen();
+    if (events.length === 0) throw new EventStoreError(`Append to "${streamName}" has no events`);
+    const stream = this.#streams.get(streamName);
+    const current = stream ? BigInt(stream.length - 1) : null;
+    checkExpectedRevision(streamName, options.expectedRevision ?? 'any', current);
+
+    // Serialise everything before touching the log so a bad event writes nothing.
+    const recordedAt = Date.now();
+    let revision = current ?? -1n;
+    const stored = events.map((event, i): InMemoryStoredEvent => {
+      revision += 1n;
+      return {
+        id: event.id ?? randomUUID(),
+        streamName,
+        revision,
+        position: BigInt(this.#log.length + 1 + i),
+        type: event.type,
+        data: toJson(event.type, 'data', event.data ?? null),
+        metadata: toJson(event.type, 'metadata', event.metadata ?? {}),
+        recordedAt,
+      };
+    });
+    this.#log.push(...stored);
+    if (stream) stream.push(...stored);
+    else this.#streams.set(streamName, stored);
+    this.#wakeSubscribers();
+    const last = stored[stored.length - 1]!;
+    return { nextExpectedRevision: last.revision, position: last.position };
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.#assertOpen();
+    const stream = this.#streams.get(streamName) ?? [];
+    const forwards = (options.direction ?? 'forwards') === 'forwards';
+    const from = options.fromRevision ?? (forwards ? 'start' : 'end');
+    const maxCount = options.maxCount ?? Infinity;
+    // 'end' is just past the last event (forwards reads nothing); 'start' is revision 0.
+    const fromIndex = from === 'start' ? 0 : from === 'end' ? stream.length : Number(from);
+    const out: RecordedEvent[] = [];
+    if (forwards) {
+      for (let i = Math.max(fromIndex, 0); i < stream.length && out.length < maxCount; i++) out.push(materialise(stream[i]!));
+    } else {
+      for (let i = Math.min(fromIndex, stream.length - 1); i >= 0 && out.length < maxCount; i--) out.push(materialise(stream[i]!));
+    }
+    return out;
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.#assertOpen();
+    const forwards = (options.direction ?? 'forwards') === 'forwards';
+    const from = options.fromPosition ?? (forwards ? 'start' : 'end');
+    const maxCount = options.maxCount ?? 1000;
+    const matches = filterPredicate(options.filter);
+    const log = this.#log;
+    // Position p lives at index p - 1.
+    const fromIndex = from === 'start' ? 0 : from === 'end' ? log.length : Number(from) - 1;
+    const out: RecordedEvent[] = [];
+    if (forwards) {
+      for (let i = Math.max(fromIndex, 0); i < log.length && out.length < maxCount; i++) {
+        if (matches(log[i]!)) out.push(materialise(log[i]!));
+      }
+    } else {
+      for (let i = Math.min(fromIndex, log.length - 1); i >= 0 && out.length < maxCount; i--) {
+        if (matches(log[i]!)) out.push(materialise(log[i]!));
+      }
+    }
+    return out;
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): AsyncIterable<SubscriptionMessage> {
+    this.#assertOpen();
+    return this.#follow(options);
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#wakeSubscribers();
+  }
+
+  async *#follow({ fromPosition = 'start', filter, signal }: SubscribeToAllOptions): AsyncGenerator<SubscriptionMessage> {
+    const matches = filterPredicate(filter);
+    // Index of the next log entry to examine: the checkpoint is exclusive.
+    let next = fromPosition === 'start' ? 0 : Math.max(Number(fromPosition), 0);
+    let caughtUp = false;
+    const stopped = () => this.#closed || signal?.aborted === true;
+    while (!stopped()) {
+      if (next < this.#log.length) {
+        const stored = this.#log[next]!;
+        next += 1;
+        if (matches(stored)) yield { kind: 'event', event: materialise(stored) };
+        continue;
+      }
+      if (!caughtUp) {
+        caughtUp = true;
+        yield { kind: 'caughtUp', position: next > 0 ? BigInt(next) : null };
+        continue;
+      }
+      // Nothing new: wait, registering synchronously after the check so no append slips between.
+      await this.#nextAppend(signal);
+    }
+  }
+
+  #nextAppend(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#waiters.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#waiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  #wakeSubscribers(): void {
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreUnavailable('The in-memory event store is closed');
+  }
+}
+
+function checkExpectedRevision(streamName: string, expected: ExpectedRevision, current: bigint | null): void {
+  const ok =
+    expected === 'any' ||
+    (expected === 'no_stream' && current === null) ||
+    (expected === 'stream_exists' && current !== null) ||
+    (typeof expected === 'bigint' && current === expected);
+  if (!ok) throw new WrongExpectedVersion(streamName, expected, current ?? 'no_stream');
+}
+
+function filterPredicate(filter: AllFilter | undefined): (event: InMemoryStoredEvent) => boolean {
+  const prefixes = filter?.streamPrefixes?.length ? filter.streamPrefixes : null;
+  const types = filter?.eventTypes?.length ? new Set(filter.eventTypes) : null;
+  return (event) =>
+    (prefixes === null || prefixes.some((prefix) => event.streamName.startsWith(prefix))) && (types === null || types.has(event.type));
+}
+
+function toJson(eventType: string, field: string, value: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidEvent(eventType, `${field} is not JSON-serialisable: ${(error as Error).message}`);
+  }
+  // JSON.stringify returns undefined for functions and symbols.
+  if (json === undefined) throw new InvalidEvent(eventType, `${field} is not JSON-serialisable`);
+  return json;
+}
+
+function materialise(stored: InMemoryStoredEvent): RecordedEvent {
+  return {
+    id: stored.id,
+    streamName: stored.streamName,
+    revision: stored.revision,
+    position: stored.position,
+    type: stored.type,
+    data: JSON.parse(stored.data) as unknown,
+    metadata: JSON.parse(stored.metadata) as EventMetadata,
+    recordedAt: new Date(stored.recordedAt),
+  };
+}

@@ -1,0 +1,1 @@
+export { describeEventStoreContract, type EventStoreHarness } from './event-store-contract.js';
