@@ -45,6 +45,7 @@ describe('InMemoryEventStore', () => {
     const done = (async () => {
       for await (const message of store.subscribeToAll()) messages.push(message.kind);
     })();
+    await vi.waitFor(() => expect(messages).toEqual(['event', 'caughtUp']));
     await store.appendToStream('s', [{ type: 'T', data: {} }]);
     await vi.waitFor(() => expect(messages).toHaveLength(3));
     await store.close();
