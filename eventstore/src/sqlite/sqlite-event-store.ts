@@ -1,0 +1,295 @@
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { EventStoreError, InvalidEvent, StoreUnavailable, WrongExpectedVersion } from '../errors.js';
+import type {
+  AllFilter,
+  AppendOptions,
+  AppendResult,
+  EventMetadata,
+  EventStore,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+  SubscriptionMessage,
+} from '../port.js';
+import { preflight } from './preflight.js';
+import { classifyDatabase, createSchema } from './schema.js';
+import { translateSqliteError } from './sqlite-errors.js';
+
+export interface SqliteEventStoreOptions {
+  /**
+   * 'normal' (default): in WAL mode a commit survives a process crash (kill -9), since it is in the
+   * OS page cache; an OS crash or power loss may lose the last commits, never corrupt the file.
+   * 'full': fsync the WAL on every commit, so commits also survive power loss; each append then
+   * costs a disk flush (much lower single-append throughput).
+   */
+  synchronous?: 'normal' | 'full';
+  /** How long to wait at open for a lock held by another connection before refusing. Default 500 ms. */
+  lockTimeoutMs?: number;
+  /** Events fetched per query while a subscription catches up. Default 1000. */
+  subscriptionBatchSize?: number;
+}
+
+/** Columns in the order every read selects them (rows are fetched raw, as arrays). */
+type Row = [position: number, stream: string, revision: number, id: string, type: string, data: string, metadata: string, recordedAt: number];
+const COLUMNS = 'position, stream, revision, id, type, data, metadata, recorded_at';
+
+interface PreparedEvent {
+  id: string;
+  type: string;
+  data: string;
+  metadata: string;
+}
+
+/** Largest value SQLite's LIMIT and our bounds need; positions and revisions stay far below 2^53. */
+const UNBOUNDED = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The embedded event store: one SQLite file in WAL mode, held exclusively by one process.
+ *
+ * better-sqlite3 is synchronous, so each append is one transaction that completes before any other
+ * JavaScript runs: positions (the rowid) are assigned in commit order with no gaps, and a reader never
+ * sees half an append. Subscriptions pull pages after their cursor and sleep until the next append.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly #db: Database.Database;
+  readonly #file: string;
+  readonly #batchSize: number;
+  readonly #waiters = new Set<() => void>();
+  readonly #readAllStatements = new Map<string, Database.Statement>();
+  readonly #statements;
+  readonly #appendTransaction;
+  #closed = false;
+
+  private constructor(db: Database.Database, file: string, options: SqliteEventStoreOptions) {
+    this.#db = db;
+    this.#file = file;
+    this.#batchSize = options.subscriptionBatchSize ?? 1000;
+    this.#statements = {
+      streamHead: db.prepare('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1').pluck(),
+      insert: db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      streamForwards: db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`).raw(),
+      streamBackwards: db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`).raw(),
+      head: db.prepare('SELECT max(position) FROM events').pluck(),
+      ping: db.prepare('SELECT 1').pluck(),
+    };
+    this.#appendTransaction = db.transaction(this.#appendInTransaction.bind(this));
+  }
+
+  /** Opens (creating if missing) the store file. Throws StoreUnavailable naming the file when it cannot. */
+  static open(filePath: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
+    const file = resolve(filePath);
+    preflight(file);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file, { timeout: options.lockTimeoutMs ?? 500 });
+      // Exclusive locking: the first access below takes a lock this connection keeps until close, so
+      // a second process (or connection) gets SQLITE_BUSY instead of writing alongside. The OS drops
+      // the lock when the process dies, so a kill -9 leaves no stale lock. Must precede WAL mode so
+      // the WAL index lives in heap memory rather than a shared-memory file.
+      db.pragma('locking_mode = EXCLUSIVE');
+      const kind = classifyDatabase(db, file);
+      const journal = db.pragma('journal_mode = WAL', { simple: true });
+      if (journal !== 'wal') throw new StoreUnavailable(`Event store file ${file} could not be switched to WAL mode (got ${String(journal)})`);
+      db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      db.pragma('cache_size = -65536'); // 64 MiB of page cache for catch-up reads
+      if (kind === 'empty') createSchema(db);
+      // Take the write lock now, so a conflict shows at open rather than at the first append.
+      db.exec('BEGIN IMMEDIATE; COMMIT');
+      return new SqliteEventStore(db, file, options);
+    } catch (error) {
+      db?.close();
+      throw translateSqliteError(error, file, 'opening');
+    }
+  }
+
+  /** The absolute path of the store file. */
+  get file(): string {
+    return this.#file;
+  }
+
+  async appendToStream(streamName: string, events: EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
+    this.#assertOpen();
+    if (events.length === 0) throw new EventStoreError(`Append to "${streamName}" has no events`);
+    // Serialise before the transaction: a bad event fails the append with nothing written.
+    const prepared = events.map(prepareEvent);
+    const result = this.#run('appending', () => this.#appendTransaction(streamName, prepared, options.expectedRevision ?? 'any'));
+    this.#wakeSubscribers();
+    return result;
+  }
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.#assertOpen();
+    const forwards = (options.direction ?? 'forwards') === 'forwards';
+    const from = options.fromRevision ?? (forwards ? 'start' : 'end');
+    // 'start' is revision 0; 'end' is just past the last event (forwards reads nothing).
+    const fromRevision = from === 'start' ? 0 : from === 'end' ? UNBOUNDED : Number(from);
+    const limit = options.maxCount ?? UNBOUNDED;
+    const statement = forwards ? this.#statements.streamForwards : this.#statements.streamBackwards;
+    const rows = this.#run('reading a stream', () => statement.all(streamName, fromRevision, limit) as Row[]);
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.#assertOpen();
+    const forwards = (options.direction ?? 'forwards') === 'forwards';
+    const from = options.fromPosition ?? (forwards ? 'start' : 'end');
+    const fromPosition = from === 'start' ? 0 : from === 'end' ? UNBOUNDED : Number(from);
+    const rows = this.#run('reading $all', () => this.#readAllRows(forwards, fromPosition, options.maxCount ?? 1000, options.filter));
+    return rows.map(toRecordedEvent);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): AsyncIterable<SubscriptionMessage> {
+    this.#assertOpen();
+    return this.#follow(options);
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+    this.#run('checking readiness', () => this.#statements.ping.get());
+  }
+
+  /** Closes the file, ending live subscriptions. Closing twice is harmless. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#wakeSubscribers();
+    this.#db.close();
+  }
+
+  #appendInTransaction(streamName: string, events: PreparedEvent[], expected: ExpectedRevision): AppendResult {
+    const head = this.#statements.streamHead.get(streamName) as number | undefined;
+    const current = head === undefined ? null : BigInt(head);
+    const ok =
+      expected === 'any' ||
+      (expected === 'no_stream' && current === null) ||
+      (expected === 'stream_exists' && current !== null) ||
+      (typeof expected === 'bigint' && current === expected);
+    if (!ok) throw new WrongExpectedVersion(streamName, expected, current ?? 'no_stream');
+    const recordedAt = Date.now();
+    let revision = head ?? -1;
+    let position = 0;
+    for (const event of events) {
+      revision += 1;
+      position = Number(this.#statements.insert.run(streamName, revision, event.id, event.type, event.data, event.metadata, recordedAt).lastInsertRowid);
+    }
+    return { nextExpectedRevision: BigInt(revision), position: BigInt(position) };
+  }
+
+  /** One page of $all; bounds are inclusive. Statements are cached per filter shape. */
+  #readAllRows(forwards: boolean, from: number, limit: number, filter: AllFilter | undefined): Row[] {
+    const prefixes = filter?.streamPrefixes ?? [];
+    const types = filter?.eventTypes ?? [];
+    const key = `${forwards ? 'f' : 'b'}:${prefixes.length}:${types.length}`;
+    let statement = this.#readAllStatements.get(key);
+    if (!statement) {
+      const where = [forwards ? 'position >= ?' : 'position <= ?'];
+      // substr counts characters, as the prefix length below does: an exact prefix test (LIKE would
+      // treat % and _ as wildcards and ignore case).
+      if (prefixes.length) where.push(`(${prefixes.map(() => 'substr(stream, 1, ?) = ?').join(' OR ')})`);
+      if (types.length) where.push(`type IN (${types.map(() => '?').join(', ')})`);
+      const sql = `SELECT ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position ${forwards ? 'ASC' : 'DESC'} LIMIT ?`;
+      statement = this.#db.prepare(sql).raw();
+      this.#readAllStatements.set(key, statement);
+    }
+    const params: unknown[] = [from];
+    for (const prefix of prefixes) params.push([...prefix].length, prefix);
+    params.push(...types, limit);
+    return statement.all(...params) as Row[];
+  }
+
+  async *#follow({ fromPosition = 'start', filter, signal }: SubscribeToAllOptions): AsyncGenerator<SubscriptionMessage> {
+    // The cursor is the last position examined: everything up to it was delivered or filtered out.
+    let cursor = fromPosition === 'start' ? 0 : Number(fromPosition);
+    let caughtUp = false;
+    const stopped = () => this.#closed || signal?.aborted === true;
+    while (!stopped()) {
+      const rows = this.#run('following $all', () => this.#readAllRows(true, cursor + 1, this.#batchSize, filter));
+      let scanned = rows.length > 0 ? rows[rows.length - 1]![0] : cursor;
+      if (rows.length < this.#batchSize) {
+        // A short page reached the head. Read it in the same synchronous step: nothing can commit in
+        // between, so the positions up to it that the page skipped did not match the filter.
+        scanned = Math.max(scanned, (this.#statements.head.get() as number | null) ?? 0);
+      }
+      for (const row of rows) {
+        yield { kind: 'event', event: toRecordedEvent(row) };
+        if (stopped()) return;
+      }
+      cursor = scanned;
+      if (rows.length > 0) continue;
+      if (!caughtUp) {
+        caughtUp = true;
+        yield { kind: 'caughtUp', position: cursor > 0 ? BigInt(cursor) : null };
+        continue;
+      }
+      // Registered synchronously after an empty read, so no append can slip in unnoticed.
+      await this.#nextAppend(signal);
+    }
+  }
+
+  #nextAppend(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#waiters.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.#waiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  #wakeSubscribers(): void {
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  #run<T>(action: string, work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw translateSqliteError(error, this.#file, action);
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreUnavailable(`Event store ${this.#file} is closed`);
+  }
+}
+
+function prepareEvent(event: EventToAppend): PreparedEvent {
+  return {
+    id: event.id ?? randomUUID(),
+    type: event.type,
+    data: toJson(event.type, 'data', event.data ?? null),
+    metadata: toJson(event.type, 'metadata', event.metadata ?? {}),
+  };
+}
+
+function toJson(eventType: string, field: string, value: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidEvent(eventType, `${field} is not JSON-serialisable: ${(error as Error).message}`);
+  }
+  // JSON.stringify returns undefined for functions and symbols.
+  if (json === undefined) throw new InvalidEvent(eventType, `${field} is not JSON-serialisable`);
+  return json;
+}
+
+function toRecordedEvent(row: Row): RecordedEvent {
+  return {
+    id: row[3],
+    streamName: row[1],
+    revision: BigInt(row[2]),
+    position: BigInt(row[0]),
+    type: row[4],
+    data: JSON.parse(row[5]) as unknown,
+    metadata: JSON.parse(row[6]) as EventMetadata,
+    recordedAt: new Date(row[7]),
+  };
+}
