@@ -2,3 +2,4 @@ export * from './port.js';
 export * from './errors.js';
 export { InMemoryEventLog, InMemoryEventStore } from './memory/memory-event-store.js';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store.js';
+export { withCatalogValidation } from './validating-event-store.js';
