@@ -60,6 +60,8 @@ describe('SimulatedSensor: failure modes', () => {
     expect(api.of('heartbeat').every((r) => (r.body as { agentId: string }).agentId === 'agent-1')).toBe(true);
     expect(stats.requestsSuppressed).toBeGreaterThan(0);
     expect(stats.networkErrors).toBe(0);
+    expect(stats.heartbeatsFailed).toBe(0);
+    expect(stats.pollsFailed).toBe(0);
     expect(sensor.state).toBe('running');
     sensor.stop();
   });

@@ -122,9 +122,13 @@ export class SimulatedSensor {
         activeScans: jobs.busy ? 1 : 0,
         uptimeSeconds: Math.floor((clock.now() - this.#bootedAt) / 1000),
       };
-      const result = await this.#request('POST', AGENT_PATHS.heartbeat, body);
-      if (result.kind === 'ok') stats.heartbeatsOk++;
-      else if (result.kind !== 'aborted') stats.heartbeatsFailed++;
+      // During an outage the tick passes unsent; it is not a failure the server caused.
+      if (this.#offline) stats.requestsSuppressed++;
+      else {
+        const result = await this.#request('POST', AGENT_PATHS.heartbeat, body);
+        if (result.kind === 'ok') stats.heartbeatsOk++;
+        else if (result.kind !== 'aborted') stats.heartbeatsFailed++;
+      }
       // Like a ticker, skip ticks missed behind a slow answer instead of bursting to catch up.
       do next += period;
       while (next <= clock.now());
@@ -155,6 +159,10 @@ export class SimulatedSensor {
 
   async #poll(jobs: JobRunner): Promise<void> {
     const { stats, logger } = this.deps;
+    if (this.#offline) {
+      stats.requestsSuppressed++;
+      return;
+    }
     const path = AGENT_PATHS.jobs(this.#agentId ?? '');
     stats.polls++;
     const first = await this.#request('GET', path);

@@ -13,8 +13,7 @@ function errors(httpErrors: Record<number, number>): string {
 
 /** One compact line, printed every few seconds. */
 export function formatStatus(elapsedMs: number, total: number, s: StatsSnapshot, states: StateCounts): string {
-  return [
-    `[${clock(elapsedMs)}]`,
+  const fields = [
     `reg ${s.registered}/${total}`,
     `hb ${s.heartbeatsOk} ok/${s.heartbeatsFailed} fail`,
     `polls ${s.polls}`,
@@ -23,9 +22,8 @@ export function formatStatus(elapsedMs: number, total: number, s: StatsSnapshot,
     `401 ${s.unauthorized}`,
     `http ${errors(s.httpErrors)}`,
     s.networkErrors > 0 ? `net ${s.networkErrors}` : '',
-  ]
-    .filter(Boolean)
-    .join(' | ');
+  ];
+  return `[${clock(elapsedMs)}] ${fields.filter(Boolean).join(' | ')}`;
 }
 
 /** The summary printed on exit. */
