@@ -43,6 +43,8 @@ export interface EsdbConnectOptions {
 
 /** Events fetched per `$all` page when events may be skipped (system events, the port's filter). */
 const ALL_PAGE_SIZE = 512;
+/** A few extra events per page spare round trips when the newest records are the server's own. */
+const MIN_PAGE_SIZE = 32;
 
 /** The event store port on EventStoreDB, over gRPC with `@eventstore/db-client`. */
 export class EsdbEventStore implements EventStore {
@@ -159,7 +161,7 @@ export class EsdbEventStore implements EventStore {
       let cursor: ReadPosition = from === 'start' ? START : from === 'end' ? END : toEsdbPosition(from);
       let last: bigint | null = null;
       while (out.length < maxCount) {
-        const pageSize = Math.min(Math.max(maxCount - out.length + 1, 2), ALL_PAGE_SIZE);
+        const pageSize = Math.min(Math.max(maxCount - out.length + 1, MIN_PAGE_SIZE), ALL_PAGE_SIZE);
         const page = await this.#readAllPage(cursor, direction, pageSize);
         for (const event of page) {
           const seen = last !== null && (direction === 'forwards' ? event.position <= last : event.position >= last);

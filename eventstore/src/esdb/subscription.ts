@@ -45,6 +45,9 @@ export async function* followAll(ctx: FollowContext, options: SubscribeToAllOpti
     });
     const stop = () => subscription.destroy();
     signal.addEventListener('abort', stop, { once: true });
+    // The driver may still emit an error after the iteration ended (a drop racing an abort);
+    // without a listener that would crash the process. The iteration sees errors regardless.
+    subscription.on('error', () => undefined);
     markCaughtUp(subscription);
     subscription.on('confirmation', () => (failures = 0));
 
