@@ -1,0 +1,80 @@
+import { createActor, type Actor } from 'xstate';
+import type { DomainEvent } from '@harborguard/shared';
+import { sensorMachine, statusOf, type ResumeState, type SensorMachineEvent, type SensorMachineInput } from '../domain/sensor-machine.js';
+import type { AppliedEvent } from '../domain/fleet-state.js';
+import type { Clock } from '../app/clock.js';
+import type { EventWriter, WriteContext } from '../app/event-writer.js';
+
+export const sensorStream = (sensorId: string) => `sensor-${sensorId}`;
+
+/**
+ * One sensor's actor and the ordered path of its events into the store. Whatever the machine
+ * emits — in answer to a request or when its offline timer fires — is appended to the
+ * sensor's stream in emission order.
+ */
+export class SensorMailbox {
+  private readonly actor: Actor<typeof sensorMachine>;
+  private pending: DomainEvent[] = [];
+  private sending = false;
+
+  constructor(
+    readonly sensorId: string,
+    private readonly orgId: string,
+    input: SensorMachineInput,
+    private readonly clock: Clock,
+    private readonly writer: EventWriter,
+    private readonly log: (line: string) => void,
+  ) {
+    this.actor = createActor(sensorMachine, { input, clock });
+    this.actor.on('*', (event) => {
+      this.pending.push(event);
+      // Emitted outside send(): the offline timer fired.
+      if (!this.sending) {
+        const context: WriteContext = { orgId: this.orgId, actor: { kind: 'system', id: 'liveness-timer' }, at: this.clock.now() };
+        this.flush(context).catch((error: unknown) => this.log(`could not store timer transition of sensor ${sensorId}: ${String(error)}`));
+      }
+    });
+    this.actor.start();
+  }
+
+  get status(): ResumeState {
+    return statusOf(this.actor.getSnapshot().value);
+  }
+
+  get lastContactAt(): number {
+    return this.actor.getSnapshot().context.lastContactAt;
+  }
+
+  get jobId(): string | null {
+    return this.actor.getSnapshot().context.jobId;
+  }
+
+  /** Sends an event to the machine; resolves with the events it caused, once stored. */
+  send(event: SensorMachineEvent, context: WriteContext): Promise<AppliedEvent[]> {
+    this.sending = true;
+    try {
+      this.actor.send(event);
+    } finally {
+      this.sending = false;
+    }
+    return this.pending.length === 0 ? NOTHING : this.flush(context);
+  }
+
+  /** Appends events that are not transitions (details, bindings, deletion) in order with the machine's. */
+  record(events: DomainEvent[], context: WriteContext): Promise<AppliedEvent[]> {
+    this.pending.push(...events);
+    return this.flush(context);
+  }
+
+  stop(): void {
+    this.actor.stop();
+  }
+
+  private flush(context: WriteContext): Promise<AppliedEvent[]> {
+    const events = this.pending;
+    this.pending = [];
+    return this.writer.append(sensorStream(this.sensorId), events, context);
+  }
+}
+
+const NOTHING: Promise<AppliedEvent[]> = Promise.resolve([]);

@@ -1,0 +1,94 @@
+import type { DomainEvent } from '@harborguard/shared';
+import type { AppliedEvent, FleetState } from '../domain/fleet-state.js';
+import type { SensorMachineEvent } from '../domain/sensor-machine.js';
+import type { Clock } from '../app/clock.js';
+import type { EventWriter, WriteContext } from '../app/event-writer.js';
+import { SensorMailbox } from './sensor-mailbox.js';
+
+export interface SupervisorOptions {
+  writer: EventWriter;
+  state: FleetState;
+  clock: Clock;
+  offlineAfterMs: number;
+  log?: (line: string) => void;
+}
+
+/** Owns every sensor actor: creates them, routes requests to them, stops them. */
+export class SensorSupervisor {
+  private readonly mailboxes = new Map<string, SensorMailbox>();
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.log = options.log ?? (() => {});
+  }
+
+  get size(): number {
+    return this.mailboxes.size;
+  }
+
+  /**
+   * Rebuilds an actor for every sensor in the write model. Connected sensors get a full
+   * threshold from `bootAt`: a restart must not declare the whole fleet offline.
+   */
+  restoreAll(bootAt: number): void {
+    for (const sensor of this.options.state.sensors.values()) {
+      if (sensor.deleted || this.mailboxes.has(sensor.id)) continue;
+      this.spawn(sensor.id, sensor.orgId, {
+        resumeAs: sensor.status,
+        now: bootAt,
+        lastContactAt: Date.parse(sensor.lastContactAt),
+        jobId: sensor.jobId,
+        clockSkewMs: sensor.clockSkewMs,
+      });
+    }
+  }
+
+  /** Starts the actor of a sensor whose registration was just stored. */
+  start(sensorId: string, orgId: string, at: number): void {
+    this.mailboxes.get(sensorId)?.stop();
+    this.spawn(sensorId, orgId, { resumeAs: 'online', now: at, lastContactAt: at });
+  }
+
+  has(sensorId: string): boolean {
+    return this.mailboxes.has(sensorId);
+  }
+
+  send(sensorId: string, event: SensorMachineEvent, context: WriteContext): Promise<AppliedEvent[]> {
+    return this.mailbox(sensorId).send(event, context);
+  }
+
+  record(sensorId: string, events: DomainEvent[], context: WriteContext): Promise<AppliedEvent[]> {
+    return this.mailbox(sensorId).record(events, context);
+  }
+
+  /** Live status and last contact (heartbeats that change nothing are not events). */
+  live(sensorId: string): { status: 'online' | 'scanning' | 'offline'; lastContactAt: number; jobId: string | null } | undefined {
+    const mailbox = this.mailboxes.get(sensorId);
+    return mailbox && { status: mailbox.status, lastContactAt: mailbox.lastContactAt, jobId: mailbox.jobId };
+  }
+
+  stop(sensorId: string): void {
+    this.mailboxes.get(sensorId)?.stop();
+    this.mailboxes.delete(sensorId);
+  }
+
+  stopAll(): void {
+    for (const mailbox of this.mailboxes.values()) mailbox.stop();
+    this.mailboxes.clear();
+  }
+
+  private mailbox(sensorId: string): SensorMailbox {
+    const mailbox = this.mailboxes.get(sensorId);
+    if (!mailbox) throw new Error(`no actor for sensor ${sensorId}`);
+    return mailbox;
+  }
+
+  private spawn(
+    sensorId: string,
+    orgId: string,
+    input: { resumeAs: 'online' | 'scanning' | 'offline'; now: number; lastContactAt: number; jobId?: string | null; clockSkewMs?: number | null },
+  ): void {
+    const { clock, writer, offlineAfterMs } = this.options;
+    this.mailboxes.set(sensorId, new SensorMailbox(sensorId, orgId, { sensorId, offlineAfterMs, ...input }, clock, writer, this.log));
+  }
+}

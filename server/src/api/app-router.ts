@@ -1,0 +1,20 @@
+import { router } from './trpc.js';
+import { agentRouter } from './routers/agent.js';
+import { apiKeysRouter } from './routers/api-keys.js';
+import { registriesRouter } from './routers/registries.js';
+import { sensorsRouter } from './routers/sensors.js';
+import { jobsRouter } from './routers/jobs.js';
+import { orgsRouter, sessionRouter, tokensRouter } from './routers/access.js';
+
+export const appRouter = router({
+  agent: agentRouter,
+  apiKeys: apiKeysRouter,
+  registries: registriesRouter,
+  sensors: sensorsRouter,
+  jobs: jobsRouter,
+  tokens: tokensRouter,
+  orgs: orgsRouter,
+  session: sessionRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,79 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import { ZodError } from 'zod';
+import type { Role } from '@harborguard/shared';
+import { AppError, type AppErrorKind } from '../app/app-error.js';
+import type { HarborGuard } from '../app/harborguard.js';
+import { hasRole } from '../app/principal.js';
+
+export interface Context {
+  /** Null while the service is still starting. */
+  app: HarborGuard | null;
+  authorization: string | undefined;
+}
+
+const CODE_OF: Record<AppErrorKind, TRPC_ERROR_CODE_KEY> = {
+  bad_request: 'BAD_REQUEST',
+  unauthorized: 'UNAUTHORIZED',
+  forbidden: 'FORBIDDEN',
+  not_found: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  payload_too_large: 'PAYLOAD_TOO_LARGE',
+  unavailable: 'SERVICE_UNAVAILABLE',
+};
+
+/** Names each offending field, e.g. `name: must not be empty`. */
+export function describeZodError(error: ZodError): string {
+  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'input'}: ${issue.message}`).join('; ');
+}
+
+// No data transformer: plain JSON in and out, so any HTTP client can call the API.
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const message = error.cause instanceof ZodError ? describeZodError(error.cause) : shape.message;
+    const { stack: _stack, ...data } = shape.data;
+    return { ...shape, message, data };
+  },
+});
+
+export const router = t.router;
+export const mergeRouters = t.mergeRouters;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Every procedure: domain errors become their HTTP answers; nothing runs before start-up ends. */
+export const publicProcedure = t.procedure.use(async ({ ctx, next }) => {
+  if (!ctx.app?.ready) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'Service is starting; retry shortly' });
+  const result = await next({ ctx: { app: ctx.app } });
+  if (!result.ok && result.error.cause instanceof AppError) {
+    throw new TRPCError({ code: CODE_OF[result.error.cause.kind], message: result.error.cause.message, cause: result.error.cause });
+  }
+  return result;
+});
+
+function authenticated<T>(authenticate: () => T): T {
+  try {
+    return authenticate();
+  } catch (error) {
+    if (error instanceof AppError) throw new TRPCError({ code: CODE_OF[error.kind], message: error.message });
+    throw error;
+  }
+}
+
+/** Called by sensors, with their org's API key. */
+export const sensorProcedure = publicProcedure.use(({ ctx, next }) => {
+  const sensor = authenticated(() => ctx.app.access.authenticateSensor(ctx.authorization));
+  return next({ ctx: { sensor } });
+});
+
+/** Called by people with a token of at least the given role. */
+export function userProcedure(role: Role) {
+  return publicProcedure.use(({ ctx, next }) => {
+    const user = authenticated(() => ctx.app.access.authenticateUser(ctx.authorization));
+    if (!hasRole(user, role)) throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${role} role; your token has ${user.role}` });
+    return next({ ctx: { user } });
+  });
+}
+
+export const auditorProcedure = userProcedure('auditor');
+export const operatorProcedure = userProcedure('operator');
+export const adminProcedure = userProcedure('admin');

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import type { JobType } from '@harborguard/shared';
+import { FINISHED_JOB_STATUSES, type FleetState, type Job, type JobResults, type Sensor } from '../domain/fleet-state.js';
+import type { SensorSupervisor } from '../actors/sensor-supervisor.js';
+import type { Clock } from './clock.js';
+import type { EventWriter, WriteContext } from './event-writer.js';
+import type { KeyedSerializer } from './serializer.js';
+import { AppError } from './app-error.js';
+import { registryLock, type RegistryService } from './registry-service.js';
+import type { UserPrincipal } from './principal.js';
+
+export const jobStream = (id: string) => `job-${id}`;
+
+export type JobOutcome = 'completed' | 'failed' | 'cancelled';
+
+export interface JobView {
+  id: string;
+  registryId: string;
+  type: JobType;
+  imageRef: string;
+  source: 'operator' | 'schedule';
+  status: Job['status'];
+  sensorId: string | null;
+  reason: string | null;
+  createdAt: string;
+  assignedAt: string | null;
+  finishedAt: string | null;
+  results: JobResults | null;
+}
+
+export const REASON_SENSOR_LOST = 'sensor lost connection';
+
+/** How many polls carry a cancellation before the sensor is assumed to have seen it. */
+const CANCEL_DELIVERIES = 3;
+
+export function jobView(job: Job): JobView {
+  const { orgId: _orgId, ...view } = job;
+  return { ...view, results: job.results && { ...job.results } };
+}
+
+/** Scans and patches: scheduled for a registry, handed to one of its sensors, reported back. */
+export class JobService {
+  private readonly cancellations = new Map<string, Map<string, number>>();
+
+  constructor(
+    private readonly state: FleetState,
+    private readonly writer: EventWriter,
+    private readonly locks: KeyedSerializer,
+    private readonly supervisor: SensorSupervisor,
+    private readonly registries: RegistryService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Schedules a job; on a registry in ERROR it fails at once instead of piling up. */
+  async schedule(
+    orgId: string,
+    input: { registryId: string; imageRef: string; type: JobType; source: 'operator' | 'schedule' },
+    context: WriteContext,
+  ): Promise<JobView> {
+    return this.locks.run(registryLock(input.registryId), async () => {
+      const registry = this.registries.own({ orgId }, input.registryId);
+      const jobId = randomUUID();
+      const events: Parameters<EventWriter['append']>[1] = [
+        { type: 'JobScheduled', data: { jobId, orgId, registryId: registry.id, type: input.type, imageRef: input.imageRef, source: input.source } },
+      ];
+      if (registry.status === 'ERROR') {
+        events.push({ type: 'JobFailed', data: { jobId, reason: `Registry "${registry.name}" is in ERROR: ${registry.reason ?? 'no connected sensor'}` } });
+      }
+      await this.writer.append(jobStream(jobId), events, context);
+      return jobView(this.state.jobs.get(jobId)!);
+    });
+  }
+
+  scanNow(principal: UserPrincipal, input: { registryId: string; imageRef: string; type?: JobType | undefined }): Promise<JobView> {
+    return this.schedule(principal.orgId, { registryId: input.registryId, imageRef: input.imageRef, type: input.type ?? 'scan', source: 'operator' }, userContext(principal, this.clock));
+  }
+
+  /** Operator cancellation; a running job's sensor learns it on its next poll. */
+  async cancel(principal: UserPrincipal, jobId: string): Promise<JobView> {
+    const job = this.own(principal.orgId, jobId);
+    const context = userContext(principal, this.clock);
+    await this.locks.run(registryLock(job.registryId), async () => {
+      if (job.status === 'cancelled') return;
+      if (FINISHED_JOB_STATUSES.has(job.status)) throw new AppError('conflict', `Job ${jobId} already ${job.status}`);
+      const sensorId = job.sensorId;
+      await this.writer.append(jobStream(jobId), [{ type: 'JobCancelled', data: { jobId, ...(sensorId ? { sensorId } : {}), reason: 'cancelled by operator' } }], context);
+      if (sensorId && this.supervisor.has(sensorId)) {
+        const pending = this.cancellations.get(sensorId) ?? new Map<string, number>();
+        this.cancellations.set(sensorId, pending.set(jobId, 0));
+        await this.supervisor.send(sensorId, { type: 'JOB_ENDED', jobId, at: context.at, outcome: 'cancelled' }, context);
+      }
+    });
+    return jobView(job);
+  }
+
+  /** Hands a sensor the oldest pending job of its registry that it is able to run. */
+  async assignNext(sensor: Sensor, context: WriteContext): Promise<Job | null> {
+    const registryId = sensor.registryId;
+    if (registryId === null || !this.state.pendingJobs.has(registryId)) return null;
+    return this.locks.run(registryLock(registryId), async () => {
+      const registry = this.state.registries.get(registryId);
+      if (!registry || registry.deleted || sensor.deleted || sensor.registryId !== registryId) return null;
+      const live = this.supervisor.live(sensor.id);
+      if (!live || live.status !== 'online') return null;
+      const queue = this.state.pendingJobs.get(registryId) ?? [];
+      const job = queue.map((id) => this.state.jobs.get(id)!).find((candidate) => sensor.capabilities.includes(candidate.type));
+      if (!job) return null;
+      await this.writer.append(jobStream(job.id), [{ type: 'JobAssigned', data: { jobId: job.id, sensorId: sensor.id } }], context);
+      await this.supervisor.send(sensor.id, { type: 'JOB_STARTED', jobId: job.id, at: context.at }, context);
+      return job;
+    });
+  }
+
+  /**
+   * A sensor's report on a job it ran. Unknown → 404, another sensor's → 403, already
+   * finished → 409, except an identical repeat, which is answered as before.
+   */
+  async report(
+    reporter: { orgId: string; apiKeyId: string; sensorId?: string | undefined },
+    input: { jobId: string; status: JobOutcome; error?: string | undefined },
+    context: WriteContext,
+  ): Promise<JobView> {
+    const job = this.own(reporter.orgId, input.jobId);
+    return this.locks.run(registryLock(job.registryId), async () => {
+      const sensor = job.sensorId === null ? undefined : this.state.sensors.get(job.sensorId);
+      const mine = sensor !== undefined && (reporter.sensorId === undefined ? sensor.apiKeyId === reporter.apiKeyId : sensor.id === reporter.sensorId);
+      if (!mine) throw new AppError('forbidden', `Job ${job.id} is not assigned to this sensor`);
+      this.cancellations.get(sensor.id)?.delete(job.id);
+      if (FINISHED_JOB_STATUSES.has(job.status)) {
+        if (job.status === input.status) return jobView(job);
+        throw new AppError('conflict', `Job ${job.id} already ${job.status}${job.reason ? `: ${job.reason}` : ''}`);
+      }
+      const jobId = job.id;
+      const sensorId = sensor.id;
+      const event =
+        input.status === 'completed'
+          ? ({ type: 'JobCompleted', data: { jobId, sensorId } } as const)
+          : input.status === 'failed'
+            ? ({ type: 'JobFailed', data: { jobId, sensorId, reason: input.error?.trim() || 'failed on sensor' } } as const)
+            : ({ type: 'JobCancelled', data: { jobId, sensorId, reason: 'cancelled on sensor' } } as const);
+      await this.writer.append(jobStream(jobId), [event], context);
+      if (this.supervisor.has(sensorId)) await this.supervisor.send(sensorId, { type: 'JOB_ENDED', jobId, at: context.at, outcome: input.status }, context);
+      return jobView(job);
+    });
+  }
+
+  /** Stores the summary of an uploaded scan on its job; findings are not kept. */
+  async recordResults(reporter: { orgId: string }, jobId: string, results: JobResults, context: WriteContext): Promise<void> {
+    const job = this.own(reporter.orgId, jobId);
+    await this.locks.run(registryLock(job.registryId), () =>
+      this.writer.append(jobStream(jobId), [{ type: 'JobResultsUploaded', data: { jobId, ...results } }], context),
+    );
+  }
+
+  /** Fails a job whose sensor went away (offline or deleted), unless it already ended. */
+  async failUnfinished(jobId: string, reason: string, context: WriteContext): Promise<void> {
+    const job = this.state.jobs.get(jobId);
+    if (!job) return;
+    await this.locks.run(registryLock(job.registryId), async () => {
+      if (FINISHED_JOB_STATUSES.has(job.status)) return;
+      await this.writer.append(jobStream(jobId), [{ type: 'JobFailed', data: { jobId, reason, ...(job.sensorId ? { sensorId: job.sensorId } : {}) } }], { ...context, orgId: job.orgId });
+    });
+  }
+
+  /** Pending jobs of a deleted registry can never run. */
+  async cancelPending(registryId: string, context: WriteContext): Promise<void> {
+    const pending = [...(this.state.pendingJobs.get(registryId) ?? [])];
+    for (const jobId of pending) {
+      await this.locks.run(registryLock(registryId), async () => {
+        const job = this.state.jobs.get(jobId);
+        if (!job || job.status !== 'pending') return;
+        await this.writer.append(jobStream(jobId), [{ type: 'JobCancelled', data: { jobId, reason: 'registry deleted' } }], { ...context, orgId: job.orgId });
+      });
+    }
+  }
+
+  /**
+   * Ids to send in a sensor's `cancelJobs`: jobs cancelled while it ran them, until it reports
+   * on them or has been told a few times.
+   */
+  takeCancellations(sensorId: string): string[] {
+    const pending = this.cancellations.get(sensorId);
+    if (!pending) return [];
+    const ids = [...pending.keys()];
+    for (const [jobId, told] of pending) {
+      if (told + 1 >= CANCEL_DELIVERIES) pending.delete(jobId);
+      else pending.set(jobId, told + 1);
+    }
+    if (pending.size === 0) this.cancellations.delete(sensorId);
+    return ids;
+  }
+
+  get(principal: { orgId: string }, jobId: string): JobView {
+    return jobView(this.own(principal.orgId, jobId));
+  }
+
+  list(principal: { orgId: string }, filter: { sensorId?: string | undefined; registryId?: string | undefined; status?: Job['status'] | undefined }): JobView[] {
+    const jobs: JobView[] = [];
+    for (const job of this.state.jobs.values()) {
+      if (job.orgId !== principal.orgId) continue;
+      if (filter.sensorId !== undefined && job.sensorId !== filter.sensorId) continue;
+      if (filter.registryId !== undefined && job.registryId !== filter.registryId) continue;
+      if (filter.status !== undefined && job.status !== filter.status) continue;
+      jobs.push(jobView(job));
+    }
+    return jobs.reverse();
+  }
+
+  private own(orgId: string, jobId: string): Job {
+    const job = this.state.jobs.get(jobId);
+    if (!job || job.orgId !== orgId) throw new AppError('not_found', `Job ${jobId} not found`);
+    return job;
+  }
+}
+
+export function userContext(principal: UserPrincipal, clock: Clock): WriteContext {
+  return { orgId: principal.orgId, actor: { kind: 'user', id: principal.tokenId }, at: clock.now() };
+}

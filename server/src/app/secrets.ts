@@ -1,0 +1,25 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Only this digest of a key or token is ever stored. */
+export function sha256Hex(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** A sensor API key: `hg_ak_` followed by 32 hex characters. */
+export function newApiKey(): string {
+  return `hg_ak_${randomBytes(16).toString('hex')}`;
+}
+
+/** An operator / auditor / admin token. */
+export function newUserToken(): string {
+  return `hg_tk_${randomBytes(24).toString('hex')}`;
+}
+
+/** The part of a secret safe to show to identify it. */
+export function secretPrefix(secret: string): string {
+  return secret.slice(0, 10);
+}
+
+export function sameDigest(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}

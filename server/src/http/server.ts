@@ -1,0 +1,130 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import type { HarborGuard } from '../app/harborguard.js';
+import { appRouter } from '../api/app-router.js';
+import { handleWireRoute } from '../api/wire-routes.js';
+import type { Context } from '../api/trpc.js';
+import { MAX_BODY_BYTES, sendJson } from './body.js';
+
+export interface HttpServerOptions {
+  /** The running service, or null while it is starting (health answers, the API says 503). */
+  getApp: () => HarborGuard | null;
+  /** Readiness beyond the app itself, e.g. whether the store answers. */
+  checkReady?: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
+  /** Serves the dashboard; returns false when it has nothing for the path. */
+  serveStatic?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+const TRPC_PATH = '/api/trpc';
+
+/** One HTTP server: health, tRPC over HTTP and WebSocket, the sensor wire routes, the dashboard. */
+export function createHttpServer(options: HttpServerOptions): Server {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const createContext = (authorization: string | undefined): Context => ({ app: options.getApp(), authorization });
+
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: `${TRPC_PATH}/`,
+    maxBodySize: MAX_BODY_BYTES,
+    createContext: ({ req }) => createContext(req.headers.authorization),
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') log(`tRPC ${path ?? '?'} failed: ${error.cause?.stack ?? error.stack ?? error.message}`);
+    },
+  });
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log(`request ${req.method} ${req.url} failed: ${(error as Error).stack ?? String(error)}`);
+      if (!res.headersSent) sendJson(res, 500, { error: 'Internal error' });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (path === '/healthz') {
+      const app = options.getApp();
+      return sendJson(res, 200, { status: 'ok', ready: app?.ready ?? false });
+    }
+    if (path === '/readyz') return readiness(res);
+    if (path === TRPC_PATH || path.startsWith(`${TRPC_PATH}/`)) return trpc(req, res);
+    if (await handleWireRoute(options.getApp(), req, res, url)) return;
+    if (path.startsWith('/api/')) return sendJson(res, 404, { error: `No route ${req.method} ${path}` });
+    if (options.serveStatic && (await options.serveStatic(req, res, url))) return;
+    sendJson(res, 404, { error: `Not found: ${path}` });
+  }
+
+  async function readiness(res: ServerResponse): Promise<void> {
+    const app = options.getApp();
+    const checks: Record<string, string> = { actors: app?.ready ? `rebuilt (${app.supervisor.size} sensors)` : 'rebuilding' };
+    let ready = app?.ready ?? false;
+    if (app && !app.writer.storeHealthy) {
+      ready = false;
+      checks['writes'] = 'event store refusing writes';
+    }
+    if (options.checkReady) {
+      const extra = await options.checkReady();
+      ready &&= extra.ready;
+      Object.assign(checks, extra.checks);
+    }
+    sendJson(res, ready ? 200 : 503, { ready, checks });
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
+  const wsHandler = applyWSSHandler({
+    wss,
+    router: appRouter,
+    createContext: ({ req, info }) => {
+      const fromParams = info.connectionParams?.['token'];
+      return createContext(fromParams ? `Bearer ${fromParams}` : req.headers.authorization);
+    },
+    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== TRPC_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  server.on('close', () => {
+    wsHandler.broadcastReconnectNotification();
+    wss.close();
+  });
+  return server;
+}
+
+export async function listen(server: Server, port: number, host: string): Promise<RunningServer> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return {
+    server,
+    port: address.port,
+    url: `http://${shownHost}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

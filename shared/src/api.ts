@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { JobType, Role } from './events.js';
+
+/** Inputs of the tRPC procedures: shared by the server (validation) and clients (types). */
+
+const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+const requiredText = (max: number) => text(max).min(1, 'must not be empty');
+const entityId = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+
+export const SensorDetailsInput = z.object({
+  name: text(200).default(''),
+  hostname: text(255).default(''),
+  version: text(64).default(''),
+  os: text(64).default(''),
+  arch: text(64).default(''),
+  capabilities: z.array(requiredText(64)).max(32).default(['scan']),
+  scannerVersions: z.record(text(64), text(64)).default({}),
+});
+
+export const RegisterInput = SensorDetailsInput.extend({
+  sensorId: entityId.optional(),
+  registryUrl: text(2048).optional(),
+}).refine((input) => input.name !== '' || input.hostname !== '', { message: 'name or hostname is required', path: ['name'] });
+export type RegisterInput = z.input<typeof RegisterInput>;
+
+export const HeartbeatInput = z.object({
+  sensorId: entityId,
+  /** The sensor's own clock, for skew diagnostics only. */
+  sensorTime: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const PollJobsInput = z.object({ sensorId: entityId });
+
+export const JobOutcome = z.enum(['completed', 'failed', 'cancelled']);
+export type JobOutcome = z.infer<typeof JobOutcome>;
+
+export const ReportJobInput = z.object({
+  sensorId: entityId,
+  jobId: entityId,
+  status: JobOutcome,
+  error: text(4000).optional(),
+});
+
+export const IdInput = z.object({ id: entityId });
+
+export const CreateApiKeyInput = z.object({ name: requiredText(200) });
+
+export const CreateRegistryInput = z.object({
+  name: requiredText(200),
+  url: requiredText(2048),
+  scheduleIntervalMs: z.number().int().min(60_000, 'must be at least 60000 (one minute)').optional(),
+});
+
+export const SetScheduleInput = z.object({
+  id: entityId,
+  scheduleIntervalMs: z.number().int().min(60_000, 'must be at least 60000 (one minute)').nullable(),
+});
+
+export const BindRegistryInput = z.object({ sensorId: entityId, registryId: entityId });
+
+export const ScanNowInput = z.object({ registryId: entityId, imageRef: requiredText(2048), type: JobType.optional() });
+
+export const CancelJobInput = z.object({ jobId: entityId });
+
+export const JobStatus = z.enum(['pending', 'assigned', 'completed', 'failed', 'cancelled']);
+
+export const ListJobsInput = z
+  .object({ sensorId: entityId.optional(), registryId: entityId.optional(), status: JobStatus.optional() })
+  .default({});
+
+export const CreateTokenInput = z.object({ role: Role, name: requiredText(200), orgId: entityId.optional() });
+
+export const CreateOrgInput = z.object({ name: requiredText(200) });
