@@ -97,6 +97,11 @@ export class SqliteEventStore implements EventStore {
       if (journal !== 'wal') throw new StoreUnavailable(`Event store file ${file} could not be switched to WAL mode (got ${String(journal)})`);
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('cache_size = -65536'); // 64 MiB of page cache for catch-up reads
+      // Checkpoints are where WAL mode fsyncs; running them every ~40 MiB of WAL rather than the
+      // default ~4 MiB roughly doubles single-event append throughput. The cost is a longer WAL to
+      // replay when opening after a crash, and the WAL file is trimmed back after each checkpoint.
+      db.pragma('wal_autocheckpoint = 10000');
+      db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
       if (kind === 'empty') createSchema(db);
       // Take the write lock now, so a conflict shows at open rather than at the first append.
       db.exec('BEGIN IMMEDIATE; COMMIT');
