@@ -41,6 +41,14 @@ export const ReportJobInput = z.object({
   error: text(4000).optional(),
 });
 
+export const UploadResultsInput = z.object({
+  sensorId: entityId,
+  jobId: entityId,
+  scanStatus: requiredText(64),
+  vulnerabilityCounts: z.record(text(32), z.number().int().min(0)).default({}),
+  riskScore: z.number().nullable().default(null),
+});
+
 export const IdInput = z.object({ id: entityId });
 
 export const CreateApiKeyInput = z.object({ name: requiredText(200) });

@@ -206,15 +206,9 @@ export class SensorService {
       const byId = this.state.sensors.get(input.sensorId);
       if (byId && byId.orgId === principal.orgId && !byId.deleted) return byId;
     }
-    const byIdentity = this.state.sensorByIdentity(principal.apiKeyId, input.name, input.hostname);
-    if (byIdentity) return byIdentity;
-    // A sensor re-created from a bare heartbeat gets its name and host from its next registration.
-    let unnamed: Sensor | undefined;
-    for (const sensor of this.state.sensors.values()) {
-      if (sensor.deleted || sensor.apiKeyId !== principal.apiKeyId || sensor.name !== '' || sensor.hostname !== '') continue;
-      if (!unnamed || (this.supervisor.live(sensor.id)?.lastContactAt ?? 0) > (this.supervisor.live(unnamed.id)?.lastContactAt ?? 0)) unnamed = sensor;
-    }
-    return unnamed;
+    // A sensor re-created from a bare heartbeat gets its name and host from a registration
+    // naming its id. Adopting an unnamed row by guess could merge two different sensors.
+    return this.state.sensorByIdentity(principal.apiKeyId, input.name, input.hostname);
   }
 
   /** The sensor a request names, re-created when it is unknown or was deleted. */

@@ -1,4 +1,4 @@
-import { HeartbeatInput, PollJobsInput, RegisterInput, ReportJobInput } from '@harborguard/shared';
+import { HeartbeatInput, PollJobsInput, RegisterInput, ReportJobInput, UploadResultsInput } from '@harborguard/shared';
 import { router, sensorProcedure } from '../trpc.js';
 import { agentJob } from '../agent-job.js';
 
@@ -25,5 +25,12 @@ export const agentRouter = router({
     const job = await ctx.app.sensors.report(ctx.sensor, input);
     // Straight after a job ends, the sensor may poll for the next one.
     return { ...ctx.app.sensors.ack(input.sensorId), job: { id: job.id, status: job.status, reason: job.reason }, nextPollInMs: 0 };
+  }),
+
+  /** The summary of a finished scan (findings stay with the sensor). */
+  uploadResults: sensorProcedure.input(UploadResultsInput).mutation(async ({ ctx, input }) => {
+    const { sensorId, ...results } = input;
+    await ctx.app.sensors.upload(ctx.sensor, results);
+    return ctx.app.sensors.ack(sensorId);
   }),
 });

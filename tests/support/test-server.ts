@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SimulatedClock } from 'xstate';
+import { SqliteEventStore, withCatalogValidation, type EventStore, type RecordedEvent } from '@harborguard/eventstore';
+import { HarborGuard } from '../../server/src/app/harborguard.js';
+import { createHttpServer, listen, type RunningServer } from '../../server/src/http/server.js';
+
+export const ADMIN_TOKEN = 'integration-admin-token-0123456789';
+export const OFFLINE_AFTER_MS = 120_000;
+
+export interface TestServerOptions {
+  /** Reuse a data directory (a restart); a fresh temp dir otherwise. */
+  dataDir?: string;
+  clock?: SimulatedClock;
+  offlineAfterMs?: number;
+  keyRotationGraceMs?: number;
+}
+
+/**
+ * The real service over real HTTP on an ephemeral port, with the embedded SQLite store and
+ * a simulated clock so liveness can be driven without waiting.
+ */
+export class TestServer {
+  private constructor(
+    readonly url: string,
+    readonly app: HarborGuard,
+    readonly clock: SimulatedClock,
+    readonly dataDir: string,
+    readonly store: EventStore,
+    private readonly running: RunningServer,
+    readonly shownAdminTokens: string[],
+  ) {}
+
+  static async start(options: TestServerOptions = {}): Promise<TestServer> {
+    const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hg-it-'));
+    const clock = options.clock ?? simulatedNow();
+    const store = withCatalogValidation(SqliteEventStore.open(join(dataDir, 'events.sqlite')));
+    const shown: string[] = [];
+    const app = HarborGuard.create({
+      store,
+      clock,
+      offlineAfterMs: options.offlineAfterMs ?? OFFLINE_AFTER_MS,
+      heartbeatIntervalMs: 30_000,
+      pollIntervalMs: 10_000,
+      keyRotationGraceMs: options.keyRotationGraceMs ?? 24 * 60 * 60 * 1000,
+      adminToken: ADMIN_TOKEN,
+      log: () => {},
+      showAdminToken: (token) => shown.push(token),
+    });
+    await app.start();
+    const running = await listen(createHttpServer({ getApp: () => app, log: () => {} }), 0, '127.0.0.1');
+    return new TestServer(running.url, app, clock, dataDir, store, running, shown);
+  }
+
+  /** Moves simulated time forward, firing due timers, then waits for what they caused to be stored. */
+  async advance(ms: number): Promise<void> {
+    this.clock.increment(ms);
+    await this.app.settled();
+  }
+
+  async settled(): Promise<void> {
+    await this.app.settled();
+  }
+
+  /** Every event of one stream, oldest first. */
+  async stream(name: string): Promise<RecordedEvent[]> {
+    return this.store.readStream(name);
+  }
+
+  async eventTypes(stream: string): Promise<string[]> {
+    return (await this.stream(stream)).map((e) => e.type);
+  }
+
+  /** Stops serving and closes the store; the data directory stays for a restart. */
+  async stop(): Promise<void> {
+    await this.running.close();
+    await this.app.stop();
+    await this.store.close();
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export function simulatedNow(): SimulatedClock {
+  const clock = new SimulatedClock();
+  clock.set(Date.parse('2026-11-27T10:00:00.000Z'));
+  return clock;
+}
