@@ -71,6 +71,7 @@ export const ScanNowInput = z.object({ registryId: entityId, imageRef: requiredT
 export const CancelJobInput = z.object({ jobId: entityId });
 
 export const JobStatus = z.enum(['pending', 'assigned', 'completed', 'failed', 'cancelled']);
+export type JobStatus = z.infer<typeof JobStatus>;
 
 export const ListJobsInput = z
   .object({ sensorId: entityId.optional(), registryId: entityId.optional(), status: JobStatus.optional() })

@@ -8,6 +8,7 @@ import { appRouter } from '../api/app-router.js';
 import { handleWireRoute } from '../api/wire-routes.js';
 import type { Context } from '../api/trpc.js';
 import { MAX_BODY_BYTES, sendJson } from './body.js';
+import { authorizationOf, handleSession, SESSION_PATH } from './session.js';
 
 export interface HttpServerOptions {
   /** The running service, or null while it is starting (health answers, the API says 503). */
@@ -37,7 +38,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     router: appRouter,
     basePath: `${TRPC_PATH}/`,
     maxBodySize: MAX_BODY_BYTES,
-    createContext: ({ req }) => createContext(req.headers.authorization),
+    createContext: ({ req }) => createContext(authorizationOf(req)),
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') log(`tRPC ${path ?? '?'} failed: ${error.cause?.stack ?? error.stack ?? error.message}`);
     },
@@ -60,6 +61,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     }
     if (path === '/readyz') return readiness(res);
     if (path === TRPC_PATH || path.startsWith(`${TRPC_PATH}/`)) return trpc(req, res);
+    if (path === SESSION_PATH) return handleSession(options.getApp(), req, res);
     if (await handleWireRoute(options.getApp(), req, res, url)) return;
     if (path.startsWith('/api/')) return sendJson(res, 404, { error: `No route ${req.method} ${path}` });
     if (options.serveStatic && (await options.serveStatic(req, res, url))) return;
@@ -88,7 +90,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
     router: appRouter,
     createContext: ({ req, info }) => {
       const fromParams = info.connectionParams?.['token'];
-      return createContext(fromParams ? `Bearer ${fromParams}` : req.headers.authorization);
+      return createContext(fromParams ? `Bearer ${fromParams}` : authorizationOf(req));
     },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
   });

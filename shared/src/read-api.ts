@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import type { JobType, RegistryStatus, Role, SensorStatus } from './events.js';
+import type { JobStatus } from './api.js';
+
+/**
+ * What the read API returns: plain JSON (times as ISO-8601 strings, store positions as
+ * decimal strings), shared by the server and the dashboard.
+ */
+
+
+export interface JobResultsSummary {
+  scanStatus: string;
+  vulnerabilityCounts: Record<string, number>;
+  riskScore: number | null;
+}
+
+export interface JobRow {
+  id: string;
+  registryId: string;
+  sensorId: string | null;
+  type: JobType;
+  imageRef: string;
+  source: 'operator' | 'schedule';
+  status: JobStatus;
+  reason: string | null;
+  createdAt: string;
+  assignedAt: string | null;
+  finishedAt: string | null;
+  results: JobResultsSummary | null;
+}
+
+export interface SensorRegistryRef {
+  id: string;
+  name: string;
+  status: RegistryStatus;
+  reason: string | null;
+}
+
+export interface SensorRow {
+  id: string;
+  name: string;
+  hostname: string;
+  status: SensorStatus;
+  /** Live: the last authenticated request, even one that changed nothing. */
+  lastHeartbeatAt: string;
+  version: string;
+  os: string;
+  arch: string;
+  capabilities: string[];
+  scannerVersions: Record<string, string>;
+  /** The bound registry, or null when unbound or when the binding is lost. */
+  registry: SensorRegistryRef | null;
+  /** Bound to a registry that was deleted: keeps heartbeating, gets no jobs until rebound. */
+  registryBindingLost: boolean;
+  /** Sensor clock minus server clock when beyond tolerance, else null. */
+  clockSkewMs: number | null;
+  registeredAt: string;
+  currentJobId: string | null;
+  /** The last five jobs, newest first. */
+  recentJobs: JobRow[];
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  next: string | null;
+}
+
+export interface AuditEvent {
+  position: string;
+  stream: string;
+  revision: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  recordedAt: string;
+}
+
+export interface SensorDetail {
+  sensor: SensorRow;
+  jobs: Page<JobRow>;
+  /** Every event of the sensor's stream, newest first, with its cause in `metadata`. */
+  auditTrail: Page<AuditEvent>;
+}
+
+export interface RegistryRow {
+  id: string;
+  name: string;
+  url: string;
+  status: RegistryStatus;
+  reason: string | null;
+  boundSensorIds: string[];
+  scheduleIntervalMs: number | null;
+  createdAt: string;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  keyPrefix: string;
+  status: 'active' | 'revoked';
+  createdAt: string;
+  rotatedAt: string | null;
+  revokedAt: string | null;
+  previousKeyValidUntil: string | null;
+}
+
+export interface FleetSummary {
+  total: number;
+  online: number;
+  scanning: number;
+  offline: number;
+}
+
+export interface Whoami {
+  orgId: string;
+  role: Role;
+  tokenId: string;
+}
+
+/** One message of the `live.fleet` subscription. */
+export type FleetChange =
+  | { kind: 'sensor'; sensor: SensorRow; summary: FleetSummary }
+  | { kind: 'removed'; sensorId: string; summary: FleetSummary }
+  /** The client's position is too old to replay: here is everything, then live. */
+  | { kind: 'reset'; sensors: SensorRow[]; summary: FleetSummary };
+
+export const SensorListInput = z
+  .object({
+    status: z.enum(['online', 'scanning', 'offline']).optional(),
+    registryId: z.string().min(1).max(128).optional(),
+    search: z.string().trim().max(200).optional(),
+    cursor: z.string().max(1000).optional(),
+    limit: z.number().int().min(1).max(500).default(100),
+  })
+  .default({ limit: 100 });
+export type SensorListInput = z.input<typeof SensorListInput>;
+
+export const SensorGetInput = z.object({
+  id: z.string().min(1).max(128),
+  jobsCursor: z.string().max(1000).optional(),
+  auditCursor: z.string().max(1000).optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+});
+
+export const AuditEventsInput = z
+  .object({
+    stream: z.string().min(1).max(300).optional(),
+    sensorId: z.string().min(1).max(128).optional(),
+    type: z.string().min(1).max(100).optional(),
+    /** A position (exclusive): pass the previous page's `next`. */
+    after: z.string().regex(/^\d+$/, 'must be a position (decimal digits)').optional(),
+    /** Only events recorded at or before this time. */
+    until: z.iso.datetime({ offset: true }).optional(),
+    /** Only events recorded at or after this time. */
+    since: z.iso.datetime({ offset: true }).optional(),
+    limit: z.number().int().min(1).max(1000).default(100),
+  })
+  .default({ limit: 100 });
+
+export const LiveFleetInput = z
+  .object({
+    /** tRPC fills this with the id of the last message received when a client reconnects. */
+    lastEventId: z.string().max(100).nullish(),
+  })
+  .default({});
+
+export const SENSOR_STATUS_ORDER: Record<SensorStatus, number> = { offline: 0, online: 1, scanning: 1 };
+
+export type { SensorStatus, RegistryStatus, Role };
