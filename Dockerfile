@@ -8,6 +8,7 @@ COPY shared/package.json shared/
 COPY eventstore/package.json eventstore/
 COPY server/package.json server/
 COPY tests/package.json tests/
+COPY client/package.json client/
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3 esbuild
 COPY . .
 RUN npm run build && npm prune --omit=dev --workspaces --include-workspace-root

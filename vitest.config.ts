@@ -19,7 +19,13 @@ export default defineConfig({
       { extends: true, test: { name: 'server', root: './server', include: ['src/**/*.test.ts'] } },
       {
         extends: true,
-        test: { name: 'tests', root: './tests', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'], testTimeout: 30_000, hookTimeout: 60_000 },
+        test: { name: 'tests', root: './tests', include: ['**/*.test.ts'], exclude: ['**/node_modules/**', 'e2e/**'], testTimeout: 30_000, hookTimeout: 60_000 },
+      },
+      { extends: true, test: { name: 'client', root: './client', include: ['src/**/*.test.ts'] } },
+      {
+        extends: true,
+        // The built dashboard and server in a real browser (Debian's chromium); one file at a time.
+        test: { name: 'e2e', root: './tests/e2e', include: ['**/*.e2e.test.ts'], testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false },
       },
     ],
   },

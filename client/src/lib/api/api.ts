@@ -1,0 +1,90 @@
+import type {
+  ApiKeyRow,
+  AuditEvent,
+  FleetChange,
+  FleetSummary,
+  JobRow,
+  JobType,
+  Page,
+  RegistryRow,
+  SensorDetail,
+  SensorListInput,
+  SensorRow,
+  Whoami,
+} from '@harborguard/shared';
+import type { TrpcClient } from './client';
+
+export interface AuditQuery {
+  stream?: string;
+  sensorId?: string;
+  type?: string;
+  after?: string;
+  until?: string;
+  since?: string;
+  limit?: number;
+}
+
+export interface LiveFleetHandlers {
+  onData(id: string, change: FleetChange): void;
+  onError(error: unknown): void;
+  onStarted?(): void;
+}
+
+export interface Subscription {
+  unsubscribe(): void;
+}
+
+/** JSON drops an undefined `data`; the dashboard always has one. */
+function auditEvent(event: Omit<AuditEvent, 'data'> & { data?: unknown }): AuditEvent {
+  return { ...event, data: event.data ?? null };
+}
+
+/** The read and write API the dashboard uses, in the types the server shares with it. */
+export function createApi(trpc: TrpcClient) {
+  return {
+    whoami: (): Promise<Whoami> => trpc.session.whoami.query(),
+    fleetSummary: (): Promise<FleetSummary> => trpc.fleet.summary.query(),
+
+    listSensors: (input: SensorListInput): Promise<Page<SensorRow> & { total: number }> => trpc.sensors.list.query(input),
+    getSensor: async (input: { id: string; jobsCursor?: string; auditCursor?: string; limit?: number }): Promise<SensorDetail> => {
+      const detail = await trpc.sensors.get.query(input);
+      return { ...detail, auditTrail: { items: detail.auditTrail.items.map(auditEvent), next: detail.auditTrail.next } };
+    },
+    bindRegistry: (sensorId: string, registryId: string) => trpc.sensors.bindRegistry.mutate({ sensorId, registryId }),
+    deleteSensor: (id: string) => trpc.sensors.delete.mutate({ id }),
+
+    listRegistries: (): Promise<RegistryRow[]> => trpc.registries.list.query(),
+    createRegistry: (input: { name: string; url: string; scheduleIntervalMs?: number }): Promise<{ id: string }> => trpc.registries.create.mutate(input),
+    deleteRegistry: (id: string) => trpc.registries.delete.mutate({ id }),
+    setSchedule: (id: string, scheduleIntervalMs: number | null) => trpc.registries.setSchedule.mutate({ id, scheduleIntervalMs }),
+
+    listJobs: (input: { sensorId?: string; registryId?: string }): Promise<JobRow[]> => trpc.jobs.list.query(input),
+    scanNow: (input: { registryId: string; imageRef: string; type?: JobType }): Promise<{ jobId: string; status: string; reason: string | null }> =>
+      trpc.jobs.scanNow.mutate(input),
+    cancelJob: (jobId: string) => trpc.jobs.cancel.mutate({ jobId }),
+
+    listApiKeys: (): Promise<ApiKeyRow[]> => trpc.apiKeys.list.query(),
+    createApiKey: (name: string): Promise<{ id: string; key: string }> => trpc.apiKeys.create.mutate({ name }),
+    rotateApiKey: (id: string): Promise<{ id: string; key: string; previousKeyValidUntil: string }> => trpc.apiKeys.rotate.mutate({ id }),
+    revokeApiKey: (id: string) => trpc.apiKeys.revoke.mutate({ id }),
+
+    auditEvents: async (input: AuditQuery): Promise<{ events: AuditEvent[]; next: string | null }> => {
+      const page = await trpc.audit.events.query(input);
+      return { events: page.events.map(auditEvent), next: page.next };
+    },
+
+    /** The fleet as it changes; after a drop, tRPC resumes from the last id it saw. */
+    liveFleet(handlers: LiveFleetHandlers): Subscription {
+      return trpc.live.fleet.subscribe(
+        {},
+        {
+          onStarted: () => handlers.onStarted?.(),
+          onData: (message) => handlers.onData(message.id, message.data),
+          onError: (error) => handlers.onError(error),
+        },
+      );
+    },
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

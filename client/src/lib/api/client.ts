@@ -1,0 +1,43 @@
+import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient } from '@trpc/client';
+import type { AppRouter } from '$server/router';
+
+export type TrpcClient = TRPCClient<AppRouter>;
+
+export interface ConnectionEvents {
+  /** The WebSocket (live updates) is up: first time or again. */
+  onOpen?: () => void;
+  /** The WebSocket dropped; the client reconnects with back-off on its own. */
+  onClose?: () => void;
+}
+
+export interface Connection {
+  trpc: TrpcClient;
+  close(): void;
+}
+
+const TRPC_PATH = '/api/trpc';
+
+/**
+ * One tRPC client for the signed-in dashboard: queries and mutations batched over HTTP,
+ * subscriptions over a WebSocket on the same path. Both carry the session cookie.
+ */
+export function connect(events: ConnectionEvents = {}): Connection {
+  const wsUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${TRPC_PATH}`;
+  const ws = createWSClient({
+    url: wsUrl,
+    retryDelayMs: (attempt) => Math.min(500 * 2 ** attempt, 10_000),
+    keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 },
+    ...(events.onOpen ? { onOpen: events.onOpen } : {}),
+    ...(events.onClose ? { onClose: () => events.onClose?.() } : {}),
+  });
+  const trpc = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: wsLink({ client: ws }),
+        false: httpBatchLink({ url: TRPC_PATH, fetch: (url, init) => fetch(url, { ...init, credentials: 'same-origin' }) }),
+      }),
+    ],
+  });
+  return { trpc, close: () => void ws.close() };
+}

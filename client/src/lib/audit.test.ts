@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { actorOf, describeEvent, eventTone } from './audit';
+
+describe('audit events', () => {
+  it('names the cause from metadata.actor', () => {
+    expect(actorOf({ metadata: { actor: { kind: 'sensor', id: 's-1' } } })).toBe('sensor s-1');
+    expect(actorOf({ metadata: { actor: { kind: 'user', id: 'tok-9' } } })).toBe('user tok-9');
+    expect(actorOf({ metadata: { actor: { kind: 'system', id: 'system' } } })).toBe('system');
+    expect(actorOf({ metadata: { actor: { kind: 'system', id: 'liveness' } } })).toBe('system (liveness)');
+    expect(actorOf({ metadata: {} })).toBe('unknown');
+  });
+
+  it('describes what happened', () => {
+    expect(describeEvent({ type: 'SensorCameOnline', data: { from: 'offline' } })).toBe('Came back online after being offline.');
+    expect(describeEvent({ type: 'SensorWentOffline', data: { lastHeartbeatAt: 'T', thresholdMs: 120_000 } })).toBe('Went offline: no heartbeat since T (threshold 120 s).');
+    expect(describeEvent({ type: 'SensorBoundToRegistry', data: { registryId: 'r2', previousRegistryId: 'r1' } })).toBe('Rebound from registry r1 to r2.');
+    expect(describeEvent({ type: 'ApiKeyCreated', data: { apiKeyId: 'k', keyHash: 'x', keyPrefix: 'hg_ak_12' } })).toBe('apiKeyId: k, keyPrefix: hg_ak_12');
+  });
+
+  it('colours events by what they mean', () => {
+    expect(eventTone('SensorWentOffline')).toBe('bad');
+    expect(eventTone('SensorCameOnline')).toBe('good');
+    expect(eventTone('SensorStartedScanning')).toBe('busy');
+    expect(eventTone('SensorClockSkewObserved')).toBe('neutral');
+  });
+});

@@ -1,0 +1,58 @@
+import type { AuditEvent } from '@harborguard/shared';
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+/** Who caused an event, from `metadata.actor`: "sensor s-1", "user tok-9", "system". */
+export function actorOf(event: Pick<AuditEvent, 'metadata'>): string {
+  const actor = record(event.metadata['actor']);
+  const kind = typeof actor['kind'] === 'string' ? actor['kind'] : null;
+  const id = typeof actor['id'] === 'string' ? actor['id'] : null;
+  if (!kind) return 'unknown';
+  if (kind === 'system') return id && id !== 'system' ? `system (${id})` : 'system';
+  return id ? `${kind} ${id}` : kind;
+}
+
+/** Colour family of an event on a timeline. */
+export function eventTone(type: string): 'good' | 'bad' | 'busy' | 'neutral' {
+  if (/WentOffline|Failed|Revoked|Deleted|Unbound/.test(type)) return 'bad';
+  if (/StatusChanged/.test(type)) return 'bad';
+  if (/CameOnline|Completed|Created|Registered|BoundToRegistry|Delivered/.test(type)) return 'good';
+  if (/Scanning|Assigned|Scheduled/.test(type)) return 'busy';
+  return 'neutral';
+}
+
+/** One line saying what happened, from the event's data. */
+export function describeEvent(event: Pick<AuditEvent, 'type' | 'data'>): string {
+  const data = record(event.data);
+  const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string) : null);
+  switch (event.type) {
+    case 'SensorRegistered':
+      return `Registered as ${text('name') || text('hostname') || 'a sensor'}${text('version') ? ` (version ${text('version')})` : ''}${data['autoCreated'] ? ', created by its first heartbeat' : ''}.`;
+    case 'SensorCameOnline':
+      return text('from') === 'offline' ? 'Came back online after being offline.' : 'Came online for the first time.';
+    case 'SensorWentOffline':
+      return `Went offline: no heartbeat since ${text('lastHeartbeatAt') ?? 'unknown'} (threshold ${typeof data['thresholdMs'] === 'number' ? Math.round((data['thresholdMs'] as number) / 1000) : '?'} s).`;
+    case 'SensorStartedScanning':
+      return `Started job ${text('jobId') ?? ''}.`;
+    case 'SensorFinishedScanning':
+      return `Finished job ${text('jobId') ?? ''}: ${text('outcome') ?? 'done'}.`;
+    case 'SensorBoundToRegistry':
+      return text('previousRegistryId') ? `Rebound from registry ${text('previousRegistryId')} to ${text('registryId')}.` : `Bound to registry ${text('registryId')}.`;
+    case 'SensorUnbound':
+      return `Unbound from registry ${text('registryId')}: ${text('reason') ?? ''}`;
+    case 'SensorClockSkewObserved':
+      return `Clock skew of ${typeof data['skewMs'] === 'number' ? Math.round((data['skewMs'] as number) / 1000) : '?'} s observed.`;
+    case 'SensorDetailsChanged':
+      return `Details changed: ${Object.keys(record(data['changes'])).join(', ') || 'none'}.`;
+    case 'SensorDeleted':
+      return 'Deleted.';
+    case 'RegistryStatusChanged':
+      return `Registry ${text('from')} → ${text('to')}: ${text('reason') ?? ''}`;
+    default: {
+      const keys = Object.keys(data).filter((key) => !/Hash$/.test(key));
+      return keys.length ? keys.map((key) => `${key}: ${typeof data[key] === 'object' ? JSON.stringify(data[key]) : String(data[key])}`).join(', ') : '';
+    }
+  }
+}

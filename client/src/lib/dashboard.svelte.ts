@@ -1,0 +1,46 @@
+import { getContext, setContext } from 'svelte';
+import type { Whoami } from '@harborguard/shared';
+import { createApi, type Api } from './api/api';
+import { connect, type Connection } from './api/client';
+import { hasRole } from './api/session';
+import { LiveFleet } from './fleet/live-fleet.svelte';
+
+/** What every signed-in page shares: who is signed in, the API, and the live fleet. */
+export class Dashboard {
+  readonly api: Api;
+  readonly fleet: LiveFleet;
+  readonly #connection: Connection;
+
+  constructor(readonly whoami: Whoami) {
+    let fleet: LiveFleet | null = null;
+    this.#connection = connect({ onOpen: () => fleet?.connectionOpened(), onClose: () => fleet?.connectionClosed() });
+    this.api = createApi(this.#connection.trpc);
+    fleet = this.fleet = new LiveFleet(this.api);
+    this.fleet.start();
+  }
+
+  get canOperate(): boolean {
+    return hasRole(this.whoami.role, 'operator');
+  }
+
+  get canAudit(): boolean {
+    return hasRole(this.whoami.role, 'auditor');
+  }
+
+  close(): void {
+    this.fleet.stop();
+    this.#connection.close();
+  }
+}
+
+const KEY = Symbol('dashboard');
+
+export function provideDashboard(dashboard: Dashboard): void {
+  setContext(KEY, dashboard);
+}
+
+export function useDashboard(): Dashboard {
+  const dashboard = getContext<Dashboard | undefined>(KEY);
+  if (!dashboard) throw new Error('useDashboard() outside the signed-in layout');
+  return dashboard;
+}

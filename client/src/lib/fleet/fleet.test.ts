@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { FleetChange, FleetSummary, SensorRow } from '@harborguard/shared';
+import { applyChange, applyChanges, compareSensors, matchesFilter, registryWarning, summarize, visibleSensors } from './fleet';
+
+function sensor(id: string, overrides: Partial<SensorRow> = {}): SensorRow {
+  return {
+    id,
+    name: id,
+    hostname: `${id}.example`,
+    status: 'online',
+    lastHeartbeatAt: '2026-11-27T10:00:00.000Z',
+    version: '1.0.0',
+    os: 'linux',
+    arch: 'amd64',
+    capabilities: ['scan'],
+    scannerVersions: {},
+    registry: null,
+    registryBindingLost: false,
+    clockSkewMs: null,
+    registeredAt: '2026-11-27T09:00:00.000Z',
+    currentJobId: null,
+    recentJobs: [],
+    ...overrides,
+  };
+}
+
+const summary = (total: number, online = 0, scanning = 0, offline = 0): FleetSummary => ({ total, online, scanning, offline });
+const names = (rows: SensorRow[]) => rows.map((row) => row.name);
+
+describe('ordering', () => {
+  it('puts offline sensors first, then by name with numbers in order, online and scanning together', () => {
+    const rows = [
+      sensor('a', { name: 'sensor-10' }),
+      sensor('b', { name: 'sensor-2', status: 'scanning' }),
+      sensor('c', { name: 'zulu', status: 'offline' }),
+      sensor('d', { name: 'Alpha', status: 'offline' }),
+      sensor('e', { name: 'alpha-2' }),
+    ];
+    expect(names(rows.sort(compareSensors))).toEqual(['Alpha', 'zulu', 'alpha-2', 'sensor-2', 'sensor-10']);
+  });
+
+  it('breaks ties on host then id so the order is stable', () => {
+    const rows = [sensor('b', { name: 'x', hostname: 'h' }), sensor('a', { name: 'x', hostname: 'h' }), sensor('c', { name: 'x', hostname: 'g' })];
+    expect(rows.sort(compareSensors).map((r) => r.id)).toEqual(['c', 'a', 'b']);
+  });
+});
+
+describe('filtering', () => {
+  const registry = { id: 'r1', name: 'Harbor', status: 'ACTIVE' as const, reason: null };
+  const fleet = [
+    sensor('s1', { name: 'edge-01', hostname: 'node-a', status: 'offline', registry }),
+    sensor('s2', { name: 'edge-02', hostname: 'node-b', status: 'scanning' }),
+    sensor('s3', { name: 'core', hostname: 'EDGE-host', registry }),
+  ];
+
+  it('filters by status, registry and a case-insensitive search of name or host', () => {
+    expect(names(visibleSensors(fleet, { status: 'scanning' }))).toEqual(['edge-02']);
+    expect(names(visibleSensors(fleet, { registryId: 'r1' }))).toEqual(['edge-01', 'core']);
+    expect(names(visibleSensors(fleet, { search: '  Edge ' }))).toEqual(['edge-01', 'core', 'edge-02']);
+    expect(names(visibleSensors(fleet, { search: 'node-b' }))).toEqual(['edge-02']);
+    expect(names(visibleSensors(fleet, { status: 'online', registryId: 'r1', search: 'core' }))).toEqual(['core']);
+    expect(visibleSensors(fleet, { search: 'nothing' })).toEqual([]);
+  });
+
+  it('treats empty criteria as no filter', () => {
+    expect(matchesFilter(fleet[0]!, { status: undefined, registryId: '', search: '' })).toBe(true);
+  });
+
+  it('counts statuses', () => {
+    expect(summarize(fleet)).toEqual(summary(3, 1, 1, 1));
+  });
+});
+
+describe('live changes', () => {
+  it('upserts a sensor: a new one joins, a known one is replaced', () => {
+    const rows = new Map([['s1', sensor('s1')]]);
+    applyChange(rows, { kind: 'sensor', sensor: sensor('s2'), summary: summary(2, 2) });
+    const returned = applyChange(rows, { kind: 'sensor', sensor: sensor('s1', { status: 'offline' }), summary: summary(2, 1, 0, 1) });
+    expect(returned).toEqual(summary(2, 1, 0, 1));
+    expect([...rows.keys()]).toEqual(['s1', 's2']);
+    expect(rows.get('s1')!.status).toBe('offline');
+  });
+
+  it('removes a sensor, and ignores removing one it does not know', () => {
+    const rows = new Map([['s1', sensor('s1')], ['s2', sensor('s2')]]);
+    applyChange(rows, { kind: 'removed', sensorId: 's1', summary: summary(1, 1) });
+    applyChange(rows, { kind: 'removed', sensorId: 'ghost', summary: summary(1, 1) });
+    expect([...rows.keys()]).toEqual(['s2']);
+  });
+
+  it('replaces every row on reset', () => {
+    const rows = new Map([['s1', sensor('s1')], ['s2', sensor('s2')]]);
+    applyChange(rows, { kind: 'reset', sensors: [sensor('s3'), sensor('s4', { status: 'offline' })], summary: summary(2, 1, 0, 1) });
+    expect([...rows.keys()]).toEqual(['s3', 's4']);
+  });
+
+  it('applies a batch in order, re-sorting a sensor that went offline to the top', () => {
+    const rows = new Map([['a', sensor('a', { name: 'alpha' })], ['b', sensor('b', { name: 'bravo' })]]);
+    const changes: FleetChange[] = [
+      { kind: 'sensor', sensor: sensor('c', { name: 'charlie' }), summary: summary(3, 3) },
+      { kind: 'sensor', sensor: sensor('b', { name: 'bravo', status: 'offline' }), summary: summary(3, 2, 0, 1) },
+      { kind: 'removed', sensorId: 'a', summary: summary(2, 1, 0, 1) },
+    ];
+    expect(applyChanges(rows, changes)).toEqual(summary(2, 1, 0, 1));
+    expect(names(visibleSensors(rows.values(), {}))).toEqual(['bravo', 'charlie']);
+    expect(applyChanges(rows, [])).toBeNull();
+  });
+});
+
+describe('registry warnings', () => {
+  it('warns on a lost binding or a registry in ERROR, not otherwise', () => {
+    expect(registryWarning({ registry: null, registryBindingLost: true })).toMatch(/binding lost/);
+    expect(registryWarning({ registry: { id: 'r', name: 'R', status: 'ERROR', reason: 'sensor edge-01 went offline' }, registryBindingLost: false })).toBe(
+      'Registry in ERROR: sensor edge-01 went offline',
+    );
+    expect(registryWarning({ registry: { id: 'r', name: 'R', status: 'ACTIVE', reason: null }, registryBindingLost: false })).toBeNull();
+    expect(registryWarning({ registry: null, registryBindingLost: false })).toBeNull();
+  });
+});
