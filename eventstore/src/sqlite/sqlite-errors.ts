@@ -14,7 +14,7 @@ export function translateSqliteError(error: unknown, file: string, action: strin
   if (code === null) return new EventStoreError(`Event store ${file}: ${action} failed: ${message}`, { cause: error });
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new StoreUnavailable(
-      `Event store file ${file} is locked: another process holds it (only one process may open it at a time) [${code}]`,
+      `Event store file ${file} is locked: another process holds it (only one process, and one store within it, may open the file at a time) [${code}]`,
       { cause: error },
     );
   }

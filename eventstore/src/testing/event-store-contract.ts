@@ -19,7 +19,8 @@ const WAIT = { timeout: 10_000, interval: 2 };
  * prefix and only asserts on those, so the suite also runs against a shared, non-empty store.
  */
 export function describeEventStoreContract(adapterName: string, harness: () => Promise<EventStoreHarness>): void {
-  describe(`EventStore contract: ${adapterName}`, () => {
+  // Longer than the condition waits below, so a missed event fails with its assertion, not a timeout.
+  describe(`EventStore contract: ${adapterName}`, { timeout: 20_000 }, () => {
     let h: EventStoreHarness;
     let store: EventStore;
     /** Stream-name prefix unique to the running test. */
@@ -393,6 +394,8 @@ export function describeEventStoreContract(adapterName: string, harness: () => P
           while (n < 600) {
             n = await appendNext(n);
             if (n >= 300) midway();
+            // Now and then let other tasks run, so subscribers also go idle and wake mid-stream.
+            if (n % 7 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
           }
         })();
         const early = follow({ fromPosition: from });
