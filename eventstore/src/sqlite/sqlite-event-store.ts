@@ -98,8 +98,8 @@ export class SqliteEventStore implements EventStore {
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('cache_size = -65536'); // 64 MiB of page cache for catch-up reads
       // Checkpoints are where WAL mode fsyncs; running them every ~40 MiB of WAL rather than the
-      // default ~4 MiB roughly doubles single-event append throughput. The cost is a longer WAL to
-      // replay when opening after a crash, and the WAL file is trimmed back after each checkpoint.
+      // default ~4 MiB gave about 40% more single-event appends per second when measured. The cost is
+      // a longer WAL to replay when opening after a crash; the file is trimmed back after checkpoints.
       db.pragma('wal_autocheckpoint = 10000');
       db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
       if (kind === 'empty') createSchema(db);
@@ -207,6 +207,11 @@ export class SqliteEventStore implements EventStore {
     return statement.all(...params) as Row[];
   }
 
+  /**
+   * Catch-up and live are one loop: read the next page after the cursor; when a read comes back empty,
+   * report caughtUp once (with the cursor: the head of the log as far as this subscription has
+   * examined it, or null for an empty log), then sleep until an append, close or abort.
+   */
   async *#follow({ fromPosition = 'start', filter, signal }: SubscribeToAllOptions): AsyncGenerator<SubscriptionMessage> {
     // The cursor is the last position examined: everything up to it was delivered or filtered out.
     let cursor = fromPosition === 'start' ? 0 : Number(fromPosition);
