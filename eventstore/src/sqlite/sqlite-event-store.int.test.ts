@@ -167,6 +167,15 @@ describe('SqliteEventStore', () => {
     expect(readdirSync(join(dir, 'data'))).toEqual(['events.db']);
   });
 
+  it('refuses a file with a SQLite header but a garbage first page, leaving it unchanged', () => {
+    mkdirSync(join(dir, 'data'));
+    const bytes = Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), randomBytes(4080)]);
+    writeFileSync(file, bytes);
+    const error = openError(file);
+    expect(error.message).toContain(file);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
+
   it('refuses a SQLite file whose pages are corrupt, naming it', async () => {
     const store = open();
     await store.appendToStream('s-1', Array.from({ length: 2000 }, (_, n) => ({ type: 'T', data: { n, pad: 'x'.repeat(200) } })));
