@@ -29,7 +29,7 @@ describe('registration, API keys and tokens', () => {
     expect(await server.eventTypes(`sensor-${id}`)).toEqual(['SensorRegistered', 'SensorDetailsChanged']);
     const changed = (await server.stream(`sensor-${id}`))[1]!;
     expect(changed.data).toEqual({ sensorId: id, changes: { version: '0.2.0', scannerVersions: { trivy: '0.59.0' } } });
-    expect((await admin.do<unknown[]>('query', 'sensors.list')).length).toBe(1);
+    expect((await admin.do('query', 'sensors.list')).items.length).toBe(1);
   });
 
   it('keeps replicas on different hosts under one key apart', async () => {
@@ -37,7 +37,7 @@ describe('registration, API keys and tokens', () => {
     const a = await sensor.register({ name: 'harborguard-sensor', hostname: 'node-1' });
     const b = await sensor.register({ name: 'harborguard-sensor', hostname: 'node-2' });
     expect(a).not.toBe(b);
-    expect((await admin.do<unknown[]>('query', 'sensors.list')).length).toBe(2);
+    expect((await admin.do('query', 'sensors.list')).items.length).toBe(2);
   });
 
   it('fills in name and host of a re-created sensor when it registers with its id', async () => {
@@ -46,7 +46,7 @@ describe('registration, API keys and tokens', () => {
     const api = new TrpcHttp(server.url, key);
     const ack = await api.do('mutation', 'agent.register', { sensorId: 'legacy-sensor-1', name: 'scanner', hostname: 'node-3', capabilities: ['scan'] });
     expect(ack.sensorId).toBe('legacy-sensor-1');
-    expect(await admin.do('query', 'sensors.get', { id: 'legacy-sensor-1' })).toMatchObject({ name: 'scanner', hostname: 'node-3' });
+    expect((await admin.do('query', 'sensors.get', { id: 'legacy-sensor-1' })).sensor).toMatchObject({ name: 'scanner', hostname: 'node-3' });
   });
 
   it('answers every sensor call with id, status, server time and when to call next', async () => {
@@ -67,7 +67,7 @@ describe('registration, API keys and tokens', () => {
     for (const skew of [5_000, 300_000, 301_000, 300_500]) await api.do('mutation', 'agent.heartbeat', { sensorId, sensorTime: ahead(skew) });
     const skews = (await server.stream(`sensor-${sensorId}`)).filter((e) => e.type === 'SensorClockSkewObserved');
     expect(skews.map((e) => (e.data as { skewMs: number }).skewMs)).toEqual([300_000]);
-    expect(await admin.do('query', 'sensors.get', { id: sensorId })).toMatchObject({ status: 'online', clockSkewMs: 300_000 });
+    expect((await admin.do('query', 'sensors.get', { id: sensorId })).sensor).toMatchObject({ status: 'online', clockSkewMs: 300_000 });
   });
 
   it('shows a new key once, stores only its SHA-256, and lists metadata only', async () => {
@@ -176,7 +176,7 @@ describe('registration, API keys and tokens', () => {
     const { id: orgId } = await admin.do<{ id: string }>('mutation', 'orgs.create', { name: 'acme' });
     const { token } = await admin.do<{ token: string }>('mutation', 'tokens.create', { role: 'admin', name: 'acme admin', orgId });
     const acme = admin.as(token);
-    expect(await acme.do('query', 'sensors.list')).toEqual([]);
+    expect((await acme.do('query', 'sensors.list')).items).toEqual([]);
     expect(await acme.do('query', 'registries.list')).toEqual([]);
     expect(await acme.do('query', 'apiKeys.list')).toEqual([]);
     expect(await acme.do('query', 'jobs.list')).toEqual([]);
@@ -202,12 +202,12 @@ describe('registration, API keys and tokens', () => {
     expect((await wire(server.url, acmeKey, 'POST', `/api/agent/jobs/${jobId}/status`, { status: 'completed' })).status).toBe(404);
     // Only the default org's admins create orgs.
     expect((await acme.mutation('orgs.create', { name: 'nested' })).status).toBe(403);
-    expect(await admin.do('query', 'sensors.get', { id: sensorId })).toMatchObject({ status: 'online' });
+    expect((await admin.do('query', 'sensors.get', { id: sensorId })).sensor).toMatchObject({ status: 'online' });
   });
 
   it('registers a newer agent straight onto the registry it names', async () => {
     const registryId = (await admin.do<{ id: string }>('mutation', 'registries.create', { name: 'r', url: 'harbor.example/team' })).id;
     const result = await wire<{ agentId: string }>(server.url, key, 'POST', '/api/agent/register', { name: 's', hostname: 'h', registryUrl: 'harbor.example/team' });
-    expect(await admin.do('query', 'sensors.get', { id: result.body.agentId })).toMatchObject({ registry: { id: registryId } });
+    expect((await admin.do('query', 'sensors.get', { id: result.body.agentId })).sensor).toMatchObject({ registry: { id: registryId } });
   });
 });

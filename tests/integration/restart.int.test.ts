@@ -32,7 +32,7 @@ describe('restart', () => {
     await sensor.heartbeat(busy);
     await first.advance(OFFLINE_AFTER_MS / 2);
     const lastContactOfIdle = clock.now() - OFFLINE_AFTER_MS;
-    expect((await admin.do('query', 'sensors.get', { id: idle })).status).toBe('offline');
+    expect((await admin.do('query', 'sensors.get', { id: idle })).sensor.status).toBe('offline');
     // Revive idle just before the restart; busy keeps scanning; 'dead' stays connected but silent.
     await sensor.heartbeat(idle);
     await sensor.heartbeat(busy);
@@ -45,7 +45,7 @@ describe('restart', () => {
     const second = await TestServer.start({ clock, dataDir: first.dataDir });
     cleanup.push(() => second.stop());
     const admin2 = new TrpcHttp(second.url, ADMIN_TOKEN);
-    const status = async (id: string) => (await admin2.do('query', 'sensors.get', { id })).status;
+    const status = async (id: string) => (await admin2.do('query', 'sensors.get', { id })).sensor.status;
     expect(await status(idle)).toBe('online');
     expect(await status(busy)).toBe('scanning');
     expect(await status(dead)).toBe('online');
@@ -94,7 +94,7 @@ describe('restart', () => {
     admin = new TrpcHttp(server.url, ADMIN_TOKEN);
     sensor = wireSensor(server.url, key);
     for (const [index, id] of ids.entries()) {
-      expect((await admin.do('query', 'sensors.get', { id })).status).toBe(index < 3 ? 'scanning' : 'online');
+      expect((await admin.do('query', 'sensors.get', { id })).sensor.status).toBe(index < 3 ? 'scanning' : 'online');
     }
     expect(await sensor.register({ name: 's-0', hostname: 'h-0' })).toBe(ids[0]);
     expect((await sensor.report(ids[0]!, jobs[0]!, 'completed')).status).toBe(200);

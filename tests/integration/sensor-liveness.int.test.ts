@@ -29,7 +29,7 @@ describe.each([
     await server.destroy();
   });
 
-  const getSensor = (id: string) => admin.do('query', 'sensors.get', { id });
+  const getSensor = async (id: string) => (await admin.do('query', 'sensors.get', { id })).sensor;
   const getRegistry = (id: string) => admin.do('query', 'registries.get', { id });
   const getJob = (id: string) => admin.do('query', 'jobs.get', { id });
 

@@ -24,6 +24,7 @@ export class SensorMailbox {
     private readonly clock: Clock,
     private readonly writer: EventWriter,
     private readonly log: (line: string) => void,
+    private readonly onQuietContact: (sensorId: string) => void,
   ) {
     this.actor = createActor(sensorMachine, { input, clock });
     this.actor.on('*', (event) => {
@@ -57,7 +58,9 @@ export class SensorMailbox {
     } finally {
       this.sending = false;
     }
-    return this.pending.length === 0 ? NOTHING : this.flush(context);
+    if (this.pending.length > 0) return this.flush(context);
+    if (event.type === 'CONTACT') this.onQuietContact(this.sensorId);
+    return NOTHING;
   }
 
   /** Appends events that are not transitions (details, bindings, deletion) in order with the machine's. */

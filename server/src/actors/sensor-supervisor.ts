@@ -17,6 +17,8 @@ export interface SupervisorOptions {
 export class SensorSupervisor {
   private readonly mailboxes = new Map<string, SensorMailbox>();
   private readonly log: (line: string) => void;
+  /** Told of contacts that changed nothing but the last-contact time (not events). */
+  contactListener: (sensorId: string) => void = () => {};
 
   constructor(private readonly options: SupervisorOptions) {
     this.log = options.log ?? (() => {});
@@ -89,6 +91,6 @@ export class SensorSupervisor {
     input: { resumeAs: 'online' | 'scanning' | 'offline'; now: number; lastContactAt: number; jobId?: string | null; clockSkewMs?: number | null },
   ): void {
     const { clock, writer, offlineAfterMs } = this.options;
-    this.mailboxes.set(sensorId, new SensorMailbox(sensorId, orgId, { sensorId, offlineAfterMs, ...input }, clock, writer, this.log));
+    this.mailboxes.set(sensorId, new SensorMailbox(sensorId, orgId, { sensorId, offlineAfterMs, ...input }, clock, writer, this.log, (id) => this.contactListener(id)));
   }
 }

@@ -5,6 +5,7 @@ import { registriesRouter } from './routers/registries.js';
 import { sensorsRouter } from './routers/sensors.js';
 import { jobsRouter } from './routers/jobs.js';
 import { orgsRouter, sessionRouter, tokensRouter } from './routers/access.js';
+import { auditRouter, fleetRouter, liveRouter } from './routers/fleet.js';
 
 export const appRouter = router({
   agent: agentRouter,
@@ -15,6 +16,9 @@ export const appRouter = router({
   tokens: tokensRouter,
   orgs: orgsRouter,
   session: sessionRouter,
+  fleet: fleetRouter,
+  audit: auditRouter,
+  live: liveRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -41,8 +41,10 @@ export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Every procedure: domain errors become their HTTP answers; nothing runs before start-up ends. */
-export const publicProcedure = t.procedure.use(async ({ ctx, next }) => {
+export const publicProcedure = t.procedure.use(async ({ ctx, next, type }) => {
   if (!ctx.app?.ready) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'Service is starting; retry shortly' });
+  // Reads see every write acknowledged before them.
+  if (type !== 'mutation') await ctx.app.readModelsCurrent();
   const result = await next({ ctx: { app: ctx.app } });
   if (!result.ok && result.error.cause instanceof AppError) {
     throw new TRPCError({ code: CODE_OF[result.error.cause.kind], message: result.error.cause.message, cause: result.error.cause });

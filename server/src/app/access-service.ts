@@ -7,17 +7,6 @@ import { AppError } from './app-error.js';
 import { newApiKey, newUserToken, secretPrefix, sha256Hex } from './secrets.js';
 import { DEFAULT_ORG_ID, type SensorPrincipal, type UserPrincipal } from './principal.js';
 
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  keyPrefix: string;
-  status: 'active' | 'revoked';
-  createdAt: string;
-  rotatedAt: string | null;
-  revokedAt: string | null;
-  previousKeyValidUntil: string | null;
-}
-
 export interface TokenView {
   id: string;
   orgId: string;
@@ -107,22 +96,6 @@ export class AccessService {
       this.context(principal),
     );
     return { id, key };
-  }
-
-  listApiKeys(principal: UserPrincipal): ApiKeyView[] {
-    const now = this.clock.now();
-    return [...this.state.apiKeys.values()]
-      .filter((key) => key.orgId === principal.orgId)
-      .map((key) => ({
-        id: key.id,
-        name: key.name,
-        keyPrefix: key.keyPrefix,
-        status: key.revoked ? 'revoked' : 'active',
-        createdAt: key.createdAt,
-        rotatedAt: key.rotatedAt,
-        revokedAt: key.revokedAt,
-        previousKeyValidUntil: key.previous && key.previous.validUntil > now && !key.revoked ? new Date(key.previous.validUntil).toISOString() : null,
-      }));
   }
 
   /** A new key; the old one keeps working for the grace period so sensors can be moved over. */

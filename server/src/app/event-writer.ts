@@ -30,6 +30,8 @@ export class EventWriter {
   private readonly listeners: StoredListener[] = [];
   /** False while the store refuses writes; readiness reports it. */
   storeHealthy = true;
+  /** Global position of the last event this writer stored: reads wait for projections to reach it. */
+  lastPosition: bigint | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -67,6 +69,7 @@ export class EventWriter {
       try {
         const result = await this.store.appendToStream(streamName, toAppend, { expectedRevision });
         this.storeHealthy = true;
+        if (this.lastPosition === null || result.position > this.lastPosition) this.lastPosition = result.position;
         const first = result.nextExpectedRevision - BigInt(events.length - 1);
         const applied = toAppend.map((event, index) => ({
           streamName,

@@ -10,6 +10,11 @@ import { JobService } from './job-service.js';
 import { SensorService } from './sensor-service.js';
 import { Reactions } from './reactions.js';
 import { RegistryScheduler } from './scheduler.js';
+import { ReadModel } from '../projections/read-model.js';
+import { MemoryReadModelStore, type ReadModelStore } from '../projections/read-model-store.js';
+import { Projector } from '../projections/projector.js';
+import { ReadQueries } from '../projections/read-queries.js';
+import { LiveFeed } from '../projections/live-feed.js';
 
 export interface HarborGuardOptions {
   store: EventStore;
@@ -22,6 +27,8 @@ export interface HarborGuardOptions {
   log?: (line: string) => void;
   /** Where the generated admin token is shown, once. Defaults to the console. */
   showAdminToken?: (token: string) => void;
+  /** Where read models are kept between runs; in memory (rebuilt at each start) by default. */
+  readModelStore?: ReadModelStore;
 }
 
 const REBUILD_PAGE = 5_000;
@@ -39,6 +46,10 @@ export class HarborGuard {
   readonly sensors: SensorService;
   readonly reactions: Reactions;
   readonly scheduler: RegistryScheduler;
+  readonly readModel = new ReadModel();
+  readonly projector: Projector;
+  readonly queries: ReadQueries;
+  readonly liveFeed: LiveFeed;
   /** True once the write model and every actor are rebuilt. */
   ready = false;
   private readonly log: (line: string) => void;
@@ -54,6 +65,17 @@ export class HarborGuard {
     this.sensors = new SensorService(this.state, this.writer, this.locks, this.supervisor, this.jobs, this.registries, this.clock);
     this.reactions = new Reactions(this.state, this.jobs, this.registries, this.log);
     this.scheduler = new RegistryScheduler(this.state, this.jobs, this.clock, this.log);
+    const readModelStore = options.readModelStore ?? new MemoryReadModelStore();
+    this.projector = new Projector(options.store, this.readModel, readModelStore, { log: this.log });
+    this.queries = new ReadQueries(this.readModel, options.store, (id) => this.supervisor.live(id), () => this.clock.now());
+    this.liveFeed = new LiveFeed(this.readModel, this.queries);
+    this.projector.onChange((changes, event) => this.liveFeed.onRowChanges(changes, event));
+    this.supervisor.contactListener = (id) => this.liveFeed.onContact(id);
+  }
+
+  /** Read-your-writes: resolves once the read models include everything stored so far. */
+  readModelsCurrent(): Promise<void> {
+    return this.projector.waitFor(this.writer.lastPosition);
   }
 
   static create(options: HarborGuardOptions): HarborGuard {
@@ -73,6 +95,7 @@ export class HarborGuard {
     const { generatedAdminToken } = await this.access.bootstrap(this.options.adminToken);
     if (generatedAdminToken) (this.options.showAdminToken ?? showOnConsole)(generatedAdminToken);
     await this.reactions.reconcile(bootAt, (id) => this.supervisor.live(id));
+    await this.projector.start();
     this.scheduler.startAll();
     this.ready = true;
     this.log(`rebuilt ${events} events: ${this.supervisor.size} sensors, ${this.state.registries.size} registries, ${this.state.jobs.size} jobs`);
@@ -84,6 +107,7 @@ export class HarborGuard {
       await this.writer.settled();
       await this.locks.drained();
     } while (this.locks.busy);
+    await this.readModelsCurrent();
   }
 
   async stop(): Promise<void> {
@@ -91,6 +115,8 @@ export class HarborGuard {
     this.scheduler.stopAll();
     this.supervisor.stopAll();
     await this.settled();
+    this.liveFeed.close();
+    await this.projector.stop();
   }
 
   private async rebuild(): Promise<number> {

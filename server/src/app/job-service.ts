@@ -190,22 +190,6 @@ export class JobService {
     return ids;
   }
 
-  get(principal: { orgId: string }, jobId: string): JobView {
-    return jobView(this.own(principal.orgId, jobId));
-  }
-
-  list(principal: { orgId: string }, filter: { sensorId?: string | undefined; registryId?: string | undefined; status?: Job['status'] | undefined }): JobView[] {
-    const jobs: JobView[] = [];
-    for (const job of this.state.jobs.values()) {
-      if (job.orgId !== principal.orgId) continue;
-      if (filter.sensorId !== undefined && job.sensorId !== filter.sensorId) continue;
-      if (filter.registryId !== undefined && job.registryId !== filter.registryId) continue;
-      if (filter.status !== undefined && job.status !== filter.status) continue;
-      jobs.push(jobView(job));
-    }
-    return jobs.reverse();
-  }
-
   private own(orgId: string, jobId: string): Job {
     const job = this.state.jobs.get(jobId);
     if (!job || job.orgId !== orgId) throw new AppError('not_found', `Job ${jobId} not found`);

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { RegistryStatus } from '@harborguard/shared';
 import type { FleetState, Registry } from '../domain/fleet-state.js';
 import { decideRegistryStatus } from '../domain/registry-status.js';
 import type { Clock } from './clock.js';
@@ -10,17 +9,6 @@ import type { UserPrincipal } from './principal.js';
 
 export const registryStream = (id: string) => `registry-${id}`;
 export const registryLock = (id: string) => `registry:${id}`;
-
-export interface RegistryView {
-  id: string;
-  name: string;
-  url: string;
-  status: RegistryStatus;
-  reason: string | null;
-  boundSensorIds: string[];
-  scheduleIntervalMs: number | null;
-  createdAt: string;
-}
 
 export class RegistryService {
   constructor(
@@ -40,21 +28,12 @@ export class RegistryService {
     return { id };
   }
 
-  list(principal: UserPrincipal): RegistryView[] {
-    return [...this.state.registries.values()].filter((r) => r.orgId === principal.orgId && !r.deleted).map((r) => this.view(r));
-  }
-
-  get(principal: UserPrincipal, id: string): RegistryView {
-    return this.view(this.own(principal, id));
-  }
-
-  async setSchedule(principal: UserPrincipal, id: string, scheduleIntervalMs: number | null): Promise<RegistryView> {
+  async setSchedule(principal: UserPrincipal, id: string, scheduleIntervalMs: number | null): Promise<void> {
     return this.locks.run(registryLock(id), async () => {
       const registry = this.own(principal, id);
       if (registry.scheduleIntervalMs !== scheduleIntervalMs) {
         await this.writer.append(registryStream(id), [{ type: 'RegistryScheduleChanged', data: { registryId: id, scheduleIntervalMs } }], this.context(principal));
       }
-      return this.view(registry);
     });
   }
 
@@ -83,19 +62,6 @@ export class RegistryService {
     const registry = this.state.registries.get(id);
     if (!registry || registry.orgId !== principal.orgId || registry.deleted) throw new AppError('not_found', `Registry ${id} not found`);
     return registry;
-  }
-
-  view(registry: Registry): RegistryView {
-    return {
-      id: registry.id,
-      name: registry.name,
-      url: registry.url,
-      status: registry.status,
-      reason: registry.reason,
-      boundSensorIds: this.state.sensorsBoundTo(registry.id).map((s) => s.id),
-      scheduleIntervalMs: registry.scheduleIntervalMs,
-      createdAt: registry.createdAt,
-    };
   }
 
   private context(principal: UserPrincipal): WriteContext {

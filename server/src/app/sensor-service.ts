@@ -7,7 +7,7 @@ import type { Clock } from './clock.js';
 import type { EventWriter, WriteContext } from './event-writer.js';
 import type { KeyedSerializer } from './serializer.js';
 import { AppError } from './app-error.js';
-import { jobView, type JobOutcome, type JobService, type JobView } from './job-service.js';
+import type { JobOutcome, JobService, JobView } from './job-service.js';
 import type { RegistryService } from './registry-service.js';
 import type { SensorPrincipal, UserPrincipal } from './principal.js';
 
@@ -26,24 +26,6 @@ export interface RegistrationInput extends SensorDetails {
   sensorId?: string | undefined;
   /** Sent by newer agents: bind to the org's registry with this URL. */
   registryUrl?: string | undefined;
-}
-
-export interface SensorView {
-  id: string;
-  name: string;
-  hostname: string;
-  status: SensorStatus;
-  lastHeartbeatAt: string;
-  version: string;
-  os: string;
-  arch: string;
-  capabilities: string[];
-  scannerVersions: Record<string, string>;
-  registry: { id: string; name: string; status: 'ACTIVE' | 'ERROR'; reason: string | null } | null;
-  registryBindingLost: boolean;
-  clockSkewMs: number | null;
-  registeredAt: string;
-  recentJobs: JobView[];
 }
 
 /** What a sensor is told after each call: who it is, how it is seen, when to call again. */
@@ -145,11 +127,10 @@ export class SensorService {
     return { jobId };
   }
 
-  async bindRegistry(principal: UserPrincipal, sensorId: string, registryId: string): Promise<SensorView> {
+  async bindRegistry(principal: UserPrincipal, sensorId: string, registryId: string): Promise<void> {
     const sensor = this.own(principal.orgId, sensorId);
     const registry = this.registries.own(principal, registryId);
     await this.bind(sensor, registry.id, { orgId: principal.orgId, actor: { kind: 'user', id: principal.tokenId }, at: this.clock.now() });
-    return this.view(sensor);
   }
 
   async delete(principal: UserPrincipal, sensorId: string): Promise<{ id: string; deleted: true }> {
@@ -161,39 +142,6 @@ export class SensorService {
     });
     this.supervisor.stop(sensor.id);
     return { id: sensor.id, deleted: true };
-  }
-
-  get(principal: { orgId: string }, sensorId: string): SensorView {
-    return this.view(this.own(principal.orgId, sensorId));
-  }
-
-  list(principal: { orgId: string }): SensorView[] {
-    const rows: SensorView[] = [];
-    for (const sensor of this.state.sensors.values()) if (sensor.orgId === principal.orgId && !sensor.deleted) rows.push(this.view(sensor));
-    return rows;
-  }
-
-  view(sensor: Sensor): SensorView {
-    const live = this.supervisor.live(sensor.id);
-    const registry = sensor.registryId === null ? undefined : this.state.registries.get(sensor.registryId);
-    const history = this.state.jobsBySensor.get(sensor.id) ?? [];
-    return {
-      id: sensor.id,
-      name: sensor.name,
-      hostname: sensor.hostname,
-      status: live?.status ?? sensor.status,
-      lastHeartbeatAt: live ? new Date(live.lastContactAt).toISOString() : sensor.lastContactAt,
-      version: sensor.version,
-      os: sensor.os,
-      arch: sensor.arch,
-      capabilities: [...sensor.capabilities],
-      scannerVersions: { ...sensor.scannerVersions },
-      registry: registry && !registry.deleted ? { id: registry.id, name: registry.name, status: registry.status, reason: registry.reason } : null,
-      registryBindingLost: this.state.bindingLost(sensor),
-      clockSkewMs: sensor.clockSkewMs,
-      registeredAt: sensor.registeredAt,
-      recentJobs: history.slice(-5).reverse().map((id) => jobView(this.state.jobs.get(id)!)),
-    };
   }
 
   ack(sensorId: string): SensorAck {

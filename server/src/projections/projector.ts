@@ -1,0 +1,153 @@
+import type { EventStore } from '@harborguard/eventstore';
+import type { ReadModel, RowChanges, ProjectedEvent } from './read-model.js';
+import type { ReadModelStore } from './read-model-store.js';
+
+export type ChangeListener = (changes: RowChanges, event: ProjectedEvent) => void;
+
+export interface ProjectorOptions {
+  /** How often changed rows and the checkpoint are written while events flow. */
+  flushIntervalMs?: number;
+  /** Write early when this many events are waiting. */
+  flushAfterEvents?: number;
+  log?: (line: string) => void;
+}
+
+export interface ProjectionStatus {
+  position: string | null;
+  caughtUp: boolean;
+  /** Time since the newest event applied was written, while events are still waiting. */
+  lastEventAt: string | null;
+}
+
+const RETRY_MAX_MS = 10_000;
+
+/**
+ * Feeds the read models from a subscription to `$all`, starting after the stored checkpoint,
+ * and stores changed rows with the new checkpoint in one transaction. A restart resumes
+ * where it stopped; deleting the stored rows rebuilds everything from the log.
+ */
+export class Projector {
+  private readonly controller = new AbortController();
+  private readonly listeners: ChangeListener[] = [];
+  private waiters: { position: bigint; resolve: () => void }[] = [];
+  private pendingEvents = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private caughtUp = false;
+  private lastEventAt: Date | null = null;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly model: ReadModel,
+    private readonly persistence: ReadModelStore,
+    private readonly options: ProjectorOptions = {},
+  ) {
+    this.log = options.log ?? (() => {});
+  }
+
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  get position(): bigint | null {
+    return this.model.position;
+  }
+
+  status(): ProjectionStatus {
+    return { position: this.model.position?.toString() ?? null, caughtUp: this.caughtUp, lastEventAt: this.lastEventAt?.toISOString() ?? null };
+  }
+
+  /** Loads the stored rows, then catches up with the log; resolves once caught up. */
+  async start(): Promise<void> {
+    const stored = this.persistence.load();
+    const [head] = await this.store.readAll({ direction: 'backwards', fromPosition: 'end', maxCount: 1 });
+    if (stored.position !== null && (head === undefined || head.position < stored.position)) {
+      // Rows ahead of the log belong to another log: rebuild from the start.
+      this.log(`read models are ahead of the event log (${stored.position} > ${head?.position ?? 'empty'}); rebuilding`);
+      this.persistence.save(stored.records.map(({ kind, record }) => ({ kind, id: (record as { id: string }).id, record: null })), null);
+    } else {
+      this.model.hydrate(stored.records, stored.position);
+    }
+    const firstCatchUp = new Promise<void>((resolve, reject) => {
+      this.running = this.run(resolve).catch(reject);
+    });
+    this.flushTimer = setInterval(() => this.flush(), this.options.flushIntervalMs ?? 1_000);
+    this.flushTimer.unref();
+    await firstCatchUp;
+  }
+
+  /** Resolves once the read models include the event at `position` (or the timeout passes). */
+  waitFor(position: bigint | null, timeoutMs = 2_000): Promise<void> {
+    if (position === null || (this.model.position !== null && this.model.position >= position)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = { position, resolve };
+      this.waiters.push(waiter);
+      setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve();
+      }, timeoutMs).unref();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort();
+    clearInterval(this.flushTimer);
+    await this.running;
+    this.flush();
+  }
+
+  /** Writes changed rows and the checkpoint together. */
+  flush(): void {
+    if (!this.model.hasDirty && this.pendingEvents === 0) return;
+    this.persistence.save(this.model.takeDirty(), this.model.position);
+    this.pendingEvents = 0;
+  }
+
+  private async run(onCaughtUp: () => void): Promise<void> {
+    let delay = 100;
+    while (!this.controller.signal.aborted) {
+      try {
+        const from = this.model.position ?? 'start';
+        for await (const message of this.store.subscribeToAll({ fromPosition: from, signal: this.controller.signal })) {
+          if (message.kind === 'caughtUp') {
+            this.flush();
+            if (!this.caughtUp) {
+              this.caughtUp = true;
+              onCaughtUp();
+            }
+            continue;
+          }
+          const event = message.event;
+          if (this.model.position !== null && event.position <= this.model.position) continue;
+          const changes = this.model.apply(event);
+          this.lastEventAt = event.recordedAt;
+          this.release();
+          for (const listener of this.listeners) {
+            try {
+              listener(changes, event);
+            } catch (error) {
+              this.log(`read model listener failed on ${event.type}: ${(error as Error).stack ?? String(error)}`);
+            }
+          }
+          if (++this.pendingEvents >= (this.options.flushAfterEvents ?? 10_000)) this.flush();
+          delay = 100;
+        }
+      } catch (error) {
+        if (this.controller.signal.aborted) return;
+        this.log(`projection subscription dropped (${(error as Error).message}); resubscribing in ${delay} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, RETRY_MAX_MS);
+      }
+    }
+  }
+
+  private release(): void {
+    if (this.waiters.length === 0) return;
+    const position = this.model.position!;
+    const ready = this.waiters.filter((w) => w.position <= position);
+    if (ready.length === 0) return;
+    this.waiters = this.waiters.filter((w) => w.position > position);
+    for (const waiter of ready) waiter.resolve();
+  }
+}

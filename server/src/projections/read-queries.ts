@@ -1,0 +1,249 @@
+import { SECRET_EVENT_FIELDS, type ApiKeyRow, type AuditEvent, type FleetSummary, type JobRow, type Page, type RegistryRow, type SensorDetail, type SensorRow, type SensorStatus } from '@harborguard/shared';
+import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
+import { AppError } from '../app/app-error.js';
+import { sensorSortKey, type JobRecord, type ReadModel, type SensorRecord, type SensorSortKey } from './read-model.js';
+
+/** The live part of a row: what the sensor's actor knows that is not an event. */
+export type LiveSensor = (sensorId: string) => { lastContactAt: number } | undefined;
+
+export interface SensorListQuery {
+  status?: SensorStatus | undefined;
+  registryId?: string | undefined;
+  search?: string | undefined;
+  cursor?: string | undefined;
+  limit: number;
+}
+
+export interface AuditQuery {
+  stream?: string | undefined;
+  sensorId?: string | undefined;
+  type?: string | undefined;
+  after?: string | undefined;
+  until?: string | undefined;
+  since?: string | undefined;
+  limit: number;
+}
+
+const RECENT_JOBS = 5;
+/** One audit page reads at most this many events of the log, so a sparse filter cannot stall a request. */
+const AUDIT_SCAN_LIMIT = 20_000;
+
+const encodeCursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+function decodeCursor<T>(cursor: string, valid: (value: unknown) => value is T): T {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (valid(value)) return value;
+  } catch {
+    // fall through
+  }
+  throw new AppError('bad_request', 'cursor: not a cursor this list returned');
+}
+
+const isSortKey = (value: unknown): value is SensorSortKey =>
+  Array.isArray(value) && value.length === 3 && typeof value[0] === 'number' && typeof value[1] === 'string' && typeof value[2] === 'string';
+
+/** Answers the read API from the read models, always within the caller's org. */
+export class ReadQueries {
+  constructor(
+    private readonly model: ReadModel,
+    private readonly store: EventStore,
+    private readonly live: LiveSensor,
+    private readonly now: () => number,
+  ) {}
+
+  sensorRow(sensor: SensorRecord): SensorRow {
+    const live = this.live(sensor.id);
+    const registry = sensor.registryId === null ? undefined : this.model.registries.get(sensor.registryId);
+    const history = this.model.jobHistory(sensor.id);
+    const recentJobs: JobRow[] = [];
+    for (let i = history.length - 1; i >= 0 && recentJobs.length < RECENT_JOBS; i--) recentJobs.push(jobRow(this.model.jobs.get(history[i]!)!));
+    return {
+      id: sensor.id,
+      name: sensor.name,
+      hostname: sensor.hostname,
+      status: sensor.status,
+      lastHeartbeatAt: live ? new Date(Math.max(live.lastContactAt, Date.parse(sensor.lastContactAt))).toISOString() : sensor.lastContactAt,
+      version: sensor.version,
+      os: sensor.os,
+      arch: sensor.arch,
+      capabilities: [...sensor.capabilities],
+      scannerVersions: { ...sensor.scannerVersions },
+      registry: registry && !registry.deleted ? { id: registry.id, name: registry.name, status: registry.status, reason: registry.reason } : null,
+      registryBindingLost: this.model.bindingLost(sensor),
+      clockSkewMs: sensor.clockSkewMs,
+      registeredAt: sensor.registeredAt,
+      currentJobId: sensor.currentJobId,
+      recentJobs,
+    };
+  }
+
+  /** Offline first, then by name; filtered; paged by a cursor that survives changes between pages. */
+  listSensors(orgId: string, query: SensorListQuery): Page<SensorRow> & { total: number } {
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isSortKey);
+    const search = query.search?.toLowerCase();
+    const matches = (sensor: SensorRecord) =>
+      (query.status === undefined || sensor.status === query.status) &&
+      (query.registryId === undefined || sensor.registryId === query.registryId) &&
+      (search === undefined || search === '' || sensor.name.toLowerCase().includes(search) || sensor.hostname.toLowerCase().includes(search) || sensor.id.toLowerCase().includes(search));
+    const filtered = query.status === undefined && query.registryId === undefined && !search;
+    const items: SensorRow[] = [];
+    let last: SensorRecord | undefined;
+    let more = false;
+    for (const id of this.model.sensorsInOrder(orgId, after)) {
+      const sensor = this.model.sensors.get(id)!;
+      if (!matches(sensor)) continue;
+      if (items.length === query.limit) {
+        more = true;
+        break;
+      }
+      items.push(this.sensorRow(sensor));
+      last = sensor;
+    }
+    let total = this.model.sensorCount(orgId);
+    if (!filtered) {
+      total = 0;
+      for (const id of this.model.sensorsInOrder(orgId)) if (matches(this.model.sensors.get(id)!)) total++;
+    }
+    return { items, next: more && last ? encodeCursor(sensorSortKey(last)) : null, total };
+  }
+
+  async sensorDetail(orgId: string, input: { id: string; jobsCursor?: string | undefined; auditCursor?: string | undefined; limit: number }): Promise<SensorDetail> {
+    const sensor = this.ownSensor(orgId, input.id);
+    return { sensor: this.sensorRow(sensor), jobs: this.jobHistoryPage(sensor.id, input.jobsCursor, input.limit), auditTrail: await this.auditTrail(sensor.id, input.auditCursor, input.limit) };
+  }
+
+  summary(orgId: string): FleetSummary {
+    return this.model.summary(orgId);
+  }
+
+  registries(orgId: string): RegistryRow[] {
+    const rows: RegistryRow[] = [];
+    for (const registry of this.model.registries.values()) if (registry.orgId === orgId && !registry.deleted) rows.push(this.registryRow(registry.id));
+    return rows.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+
+  registry(orgId: string, id: string): RegistryRow {
+    const registry = this.model.registries.get(id);
+    if (!registry || registry.orgId !== orgId || registry.deleted) throw new AppError('not_found', `Registry ${id} not found`);
+    return this.registryRow(id);
+  }
+
+  job(orgId: string, id: string): JobRow {
+    const job = this.model.jobs.get(id);
+    if (!job || job.orgId !== orgId) throw new AppError('not_found', `Job ${id} not found`);
+    return jobRow(job);
+  }
+
+  /** Newest first. */
+  jobs(orgId: string, filter: { sensorId?: string | undefined; registryId?: string | undefined; status?: JobRow['status'] | undefined }, limit = 500): JobRow[] {
+    const rows: JobRow[] = [];
+    const source = filter.sensorId !== undefined ? [...this.model.jobHistory(filter.sensorId)].reverse().map((id) => this.model.jobs.get(id)!) : [...this.model.jobs.values()].reverse();
+    for (const job of source) {
+      if (job.orgId !== orgId) continue;
+      if (filter.registryId !== undefined && job.registryId !== filter.registryId) continue;
+      if (filter.status !== undefined && job.status !== filter.status) continue;
+      rows.push(jobRow(job));
+      if (rows.length === limit) break;
+    }
+    return rows;
+  }
+
+  apiKeys(orgId: string): ApiKeyRow[] {
+    const now = this.now();
+    const rows: ApiKeyRow[] = [];
+    for (const key of this.model.apiKeys.values()) {
+      if (key.orgId !== orgId) continue;
+      const { orgId: _orgId, previousValidUntil, ...row } = key;
+      const graceRunning = previousValidUntil !== null && Date.parse(previousValidUntil) > now && key.status === 'active';
+      rows.push({ ...row, previousKeyValidUntil: graceRunning ? previousValidUntil : null });
+    }
+    return rows.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  /** The org's events in store order, paged by position. */
+  async auditEvents(orgId: string, query: AuditQuery): Promise<{ events: AuditEvent[]; next: string | null }> {
+    const stream = query.sensorId !== undefined ? `sensor-${query.sensorId}` : query.stream;
+    const after = query.after === undefined ? null : BigInt(query.after);
+    const since = query.since === undefined ? null : Date.parse(query.since);
+    const until = query.until === undefined ? null : Date.parse(query.until);
+    const events: AuditEvent[] = [];
+    const keep = (event: RecordedEvent) =>
+      event.metadata['orgId'] === orgId &&
+      (stream === undefined || event.streamName === stream) &&
+      (query.type === undefined || event.type === query.type) &&
+      (since === null || event.recordedAt.getTime() >= since);
+
+    let from: bigint | 'start' = after ?? 'start';
+    let scanned = 0;
+    for (;;) {
+      const page = await this.store.readAll({
+        fromPosition: from,
+        maxCount: 1000,
+        filter: { ...(stream !== undefined ? { streamPrefixes: [stream] } : {}), ...(query.type !== undefined ? { eventTypes: [query.type] } : {}) },
+      });
+      for (const event of page) {
+        if (after !== null && event.position <= after) continue;
+        if (until !== null && event.recordedAt.getTime() > until) return { events, next: null };
+        scanned++;
+        if (keep(event)) {
+          if (events.length === query.limit) return { events, next: events.at(-1)!.position };
+          events.push(auditEvent(event));
+        }
+        if (scanned >= AUDIT_SCAN_LIMIT) return { events, next: event.position.toString() };
+      }
+      if (page.length < 1000) return { events, next: null };
+      from = page.at(-1)!.position;
+    }
+  }
+
+  ownSensor(orgId: string, id: string): SensorRecord {
+    const sensor = this.model.sensors.get(id);
+    if (!sensor || sensor.orgId !== orgId) throw new AppError('not_found', `Sensor ${id} not found`);
+    return sensor;
+  }
+
+  private registryRow(id: string): RegistryRow {
+    const { orgId: _orgId, statusSensorId: _sensor, deleted: _deleted, ...row } = this.model.registries.get(id)!;
+    return { ...row, boundSensorIds: this.model.boundSensorIds(id) };
+  }
+
+  private jobHistoryPage(sensorId: string, cursor: string | undefined, limit: number): Page<JobRow> {
+    const history = this.model.jobHistory(sensorId);
+    const before = cursor === undefined ? history.length : decodeCursor(cursor, (v): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= history.length);
+    const items: JobRow[] = [];
+    let index = before - 1;
+    for (; index >= 0 && items.length < limit; index--) items.push(jobRow(this.model.jobs.get(history[index]!)!));
+    return { items, next: index >= 0 ? encodeCursor(index + 1) : null };
+  }
+
+  private async auditTrail(sensorId: string, cursor: string | undefined, limit: number): Promise<Page<AuditEvent>> {
+    const fromRevision = cursor === undefined ? 'end' : BigInt(decodeCursor(cursor, (v): v is string => typeof v === 'string' && /^\d+$/.test(v)));
+    const events = await this.store.readStream(`sensor-${sensorId}`, { direction: 'backwards', fromRevision, maxCount: limit + 1 });
+    const next = events.length > limit ? encodeCursor(events[limit]!.revision.toString()) : null;
+    return { items: events.slice(0, limit).map(auditEvent), next };
+  }
+}
+
+export function jobRow(job: JobRecord): JobRow {
+  const { orgId: _orgId, assignedPosition: _position, ...row } = job;
+  return { ...row, results: row.results && { ...row.results, vulnerabilityCounts: { ...row.results.vulnerabilityCounts } } };
+}
+
+/** An event as auditors see it: secret hashes removed. */
+export function auditEvent(event: RecordedEvent): AuditEvent {
+  let data = event.data;
+  if (data && typeof data === 'object' && SECRET_EVENT_FIELDS.some((field) => field in (data as object))) {
+    data = Object.fromEntries(Object.entries(data as Record<string, unknown>).filter(([key]) => !(SECRET_EVENT_FIELDS as readonly string[]).includes(key)));
+  }
+  return {
+    position: event.position.toString(),
+    stream: event.streamName,
+    revision: event.revision.toString(),
+    type: event.type,
+    data,
+    metadata: event.metadata,
+    recordedAt: event.recordedAt.toISOString(),
+  };
+}
+

@@ -1,0 +1,72 @@
+/**
+ * Ids kept in order of a sort key, updated in place as keys change, so a page can be read
+ * without sorting the whole set on every request.
+ */
+export class SortedIndex<K> {
+  private readonly ids: string[] = [];
+  private readonly keys = new Map<string, K>();
+
+  constructor(private readonly compare: (a: K, b: K) => number) {}
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  set(id: string, key: K): void {
+    const previous = this.keys.get(id);
+    if (previous !== undefined) {
+      if (this.compare(previous, key) === 0) {
+        this.keys.set(id, key);
+        return;
+      }
+      this.ids.splice(this.indexOf(previous), 1);
+    }
+    this.keys.set(id, key);
+    this.ids.splice(this.lowerBound(key), 0, id);
+  }
+
+  delete(id: string): void {
+    const previous = this.keys.get(id);
+    if (previous === undefined) return;
+    this.ids.splice(this.indexOf(previous), 1);
+    this.keys.delete(id);
+  }
+
+  /** Ids in order, starting after `after` (a key, exclusive) when given. */
+  *from(after?: K): IterableIterator<string> {
+    let index = after === undefined ? 0 : this.upperBound(after);
+    while (index < this.ids.length) yield this.ids[index++]!;
+  }
+
+  keyOf(id: string): K | undefined {
+    return this.keys.get(id);
+  }
+
+  private indexOf(key: K): number {
+    return this.lowerBound(key);
+  }
+
+  /** First index whose key is >= key. */
+  private lowerBound(key: K): number {
+    let low = 0;
+    let high = this.ids.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.compare(this.keys.get(this.ids[mid]!)!, key) < 0) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  /** First index whose key is > key. */
+  private upperBound(key: K): number {
+    let low = 0;
+    let high = this.ids.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.compare(this.keys.get(this.ids[mid]!)!, key) <= 0) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+}
