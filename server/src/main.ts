@@ -3,7 +3,9 @@ import { HarborGuard } from './app/harborguard.js';
 import { createHttpServer, listen } from './http/server.js';
 import { openEventStore } from './store/open-event-store.js';
 import { serveDashboard } from './http/static.js';
+import { join } from 'node:path';
 import type { EventStore } from '@harborguard/eventstore';
+import { SqliteReadModelStore } from './projections/read-model-store.js';
 
 const log = (line: string) => console.error(`${new Date().toISOString()} ${line}`);
 
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
     pollIntervalMs: config.pollIntervalMs,
     keyRotationGraceMs: config.keyRotationGraceMs,
     adminToken: config.adminToken,
+    readModelStore: new SqliteReadModelStore(join(config.dataDir, 'readmodels.sqlite')),
     log,
   });
   await harborguard.start();

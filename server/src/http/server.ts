@@ -60,6 +60,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       return sendJson(res, 200, { status: 'ok', ready: app?.ready ?? false });
     }
     if (path === '/readyz') return readiness(res);
+    if (path === '/metrics') return metrics(res);
     if (path === TRPC_PATH || path.startsWith(`${TRPC_PATH}/`)) return trpc(req, res);
     if (path === SESSION_PATH) return handleSession(options.getApp(), req, res);
     if (await handleWireRoute(options.getApp(), req, res, url)) return;
@@ -72,6 +73,11 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const app = options.getApp();
     const checks: Record<string, string> = { actors: app?.ready ? `rebuilt (${app.supervisor.size} sensors)` : 'rebuilding' };
     let ready = app?.ready ?? false;
+    if (app) {
+      const projection = app.projector.status();
+      const behind = app.writer.lastPosition !== null && (app.projector.position ?? -1n) < app.writer.lastPosition;
+      checks['projections'] = `${projection.caughtUp ? 'caught up' : 'catching up'}; at position ${projection.position ?? 'start'}${behind ? `, behind ${app.writer.lastPosition}` : ''}`;
+    }
     if (app && !app.writer.storeHealthy) {
       ready = false;
       checks['writes'] = 'event store refusing writes';
@@ -82,6 +88,37 @@ export function createHttpServer(options: HttpServerOptions): Server {
       Object.assign(checks, extra.checks);
     }
     sendJson(res, ready ? 200 : 503, { ready, checks });
+  }
+
+  function metrics(res: ServerResponse): void {
+    const app = options.getApp();
+    const lines: string[] = [];
+    const gauge = (name: string, help: string, samples: [string, number][]) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+      for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+    };
+    gauge('harborguard_ready', 'Whether the service has rebuilt its state and serves requests.', [['', app?.ready ? 1 : 0]]);
+    if (app) {
+      gauge('harborguard_sensor_actors', 'Sensor actors running.', [['', app.supervisor.size]]);
+      const written = app.writer.lastPosition;
+      const projected = app.projector.position;
+      gauge('harborguard_store_position', 'Global position of the last event this process wrote.', [['', Number(written ?? 0n)]]);
+      gauge('harborguard_projection_position', 'Global position of the last event in the read models.', [['', Number(projected ?? 0n)]]);
+      gauge('harborguard_projection_lag_positions', 'How far the read models trail the last write, in store positions.', [
+        ['', written === null ? 0 : Math.max(0, Number(written - (projected ?? 0n)))],
+      ]);
+      const counts = { online: 0, scanning: 0, offline: 0 };
+      for (const orgId of app.state.orgs.keys()) {
+        const summary = app.readModel.summary(orgId);
+        counts.online += summary.online;
+        counts.scanning += summary.scanning;
+        counts.offline += summary.offline;
+      }
+      gauge('harborguard_sensors', 'Sensors by status, all orgs.', Object.entries(counts).map(([status, n]) => [`{status="${status}"}`, n]));
+    }
+    const body = `${lines.join('\n')}\n`;
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+    res.end(body);
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
