@@ -8,12 +8,17 @@ describe('audit events', () => {
     expect(actorOf({ metadata: { actor: { kind: 'system', id: 'system' } } })).toBe('system');
     expect(actorOf({ metadata: { actor: { kind: 'system', id: 'liveness' } } })).toBe('system (liveness)');
     expect(actorOf({ metadata: {} })).toBe('unknown');
+    expect(actorOf({ metadata: { actor: { kind: 'sensor', id: 's-1' } } }, (kind, id) => (kind === 'sensor' && id === 's-1' ? 'edge-01' : null))).toBe('sensor edge-01');
   });
 
   it('describes what happened', () => {
     expect(describeEvent({ type: 'SensorCameOnline', data: { from: 'offline' } })).toBe('Came back online after being offline.');
     expect(describeEvent({ type: 'SensorWentOffline', data: { lastHeartbeatAt: 'T', thresholdMs: 120_000 } })).toBe('Went offline: no heartbeat since T (threshold 120 s).');
-    expect(describeEvent({ type: 'SensorBoundToRegistry', data: { registryId: 'r2', previousRegistryId: 'r1' } })).toBe('Rebound from registry r1 to r2.');
+    expect(describeEvent({ type: 'SensorWentOffline', data: { thresholdMs: 3000 } })).toBe('Went offline: no heartbeat since — (threshold 3 s).');
+    expect(describeEvent({ type: 'SensorBoundToRegistry', data: { registryId: 'r2', previousRegistryId: 'r1' } })).toBe('Rebound from registry “r1” to “r2”.');
+    expect(describeEvent({ type: 'SensorBoundToRegistry', data: { registryId: 'r2' } }, (kind, id) => (kind === 'registry' && id === 'r2' ? 'Harbor' : null))).toBe(
+      'Bound to registry “Harbor”.',
+    );
     expect(describeEvent({ type: 'ApiKeyCreated', data: { apiKeyId: 'k', keyHash: 'x', keyPrefix: 'hg_ak_12' } })).toBe('apiKeyId: k, keyPrefix: hg_ak_12');
   });
 

@@ -1,16 +1,23 @@
 import type { AuditEvent } from '@harborguard/shared';
+import { formatTimestamp } from './time';
 
 function record(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 }
 
-/** Who caused an event, from `metadata.actor`: "sensor s-1", "user tok-9", "system". */
-export function actorOf(event: Pick<AuditEvent, 'metadata'>): string {
+/** Names for ids, where the dashboard knows them. */
+export type NameOf = (kind: 'sensor' | 'registry', id: string) => string | null | undefined;
+
+const noNames: NameOf = () => null;
+
+/** Who caused an event, from `metadata.actor`: "sensor edge-01", "user tok-9", "system". */
+export function actorOf(event: Pick<AuditEvent, 'metadata'>, nameOf: NameOf = noNames): string {
   const actor = record(event.metadata['actor']);
   const kind = typeof actor['kind'] === 'string' ? actor['kind'] : null;
   const id = typeof actor['id'] === 'string' ? actor['id'] : null;
   if (!kind) return 'unknown';
   if (kind === 'system') return id && id !== 'system' ? `system (${id})` : 'system';
+  if (kind === 'sensor' && id) return `sensor ${nameOf('sensor', id) ?? id}`;
   return id ? `${kind} ${id}` : kind;
 }
 
@@ -24,24 +31,28 @@ export function eventTone(type: string): 'good' | 'bad' | 'busy' | 'neutral' {
 }
 
 /** One line saying what happened, from the event's data. */
-export function describeEvent(event: Pick<AuditEvent, 'type' | 'data'>): string {
+export function describeEvent(event: Pick<AuditEvent, 'type' | 'data'>, nameOf: NameOf = noNames): string {
   const data = record(event.data);
   const text = (key: string) => (typeof data[key] === 'string' ? (data[key] as string) : null);
+  const registry = (key: string) => {
+    const id = text(key);
+    return id ? `“${nameOf('registry', id) ?? id}”` : 'unknown';
+  };
   switch (event.type) {
     case 'SensorRegistered':
       return `Registered as ${text('name') || text('hostname') || 'a sensor'}${text('version') ? ` (version ${text('version')})` : ''}${data['autoCreated'] ? ', created by its first heartbeat' : ''}.`;
     case 'SensorCameOnline':
       return text('from') === 'offline' ? 'Came back online after being offline.' : 'Came online for the first time.';
     case 'SensorWentOffline':
-      return `Went offline: no heartbeat since ${text('lastHeartbeatAt') ?? 'unknown'} (threshold ${typeof data['thresholdMs'] === 'number' ? Math.round((data['thresholdMs'] as number) / 1000) : '?'} s).`;
+      return `Went offline: no heartbeat since ${formatTimestamp(text('lastHeartbeatAt'))} (threshold ${typeof data['thresholdMs'] === 'number' ? Math.round((data['thresholdMs'] as number) / 1000) : '?'} s).`;
     case 'SensorStartedScanning':
       return `Started job ${text('jobId') ?? ''}.`;
     case 'SensorFinishedScanning':
       return `Finished job ${text('jobId') ?? ''}: ${text('outcome') ?? 'done'}.`;
     case 'SensorBoundToRegistry':
-      return text('previousRegistryId') ? `Rebound from registry ${text('previousRegistryId')} to ${text('registryId')}.` : `Bound to registry ${text('registryId')}.`;
+      return text('previousRegistryId') ? `Rebound from registry ${registry('previousRegistryId')} to ${registry('registryId')}.` : `Bound to registry ${registry('registryId')}.`;
     case 'SensorUnbound':
-      return `Unbound from registry ${text('registryId')}: ${text('reason') ?? ''}`;
+      return `Unbound from registry ${registry('registryId')}: ${text('reason') ?? ''}`;
     case 'SensorClockSkewObserved':
       return `Clock skew of ${typeof data['skewMs'] === 'number' ? Math.round((data['skewMs'] as number) / 1000) : '?'} s observed.`;
     case 'SensorDetailsChanged':

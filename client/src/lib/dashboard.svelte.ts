@@ -1,5 +1,6 @@
 import { getContext, setContext } from 'svelte';
-import type { Whoami } from '@harborguard/shared';
+import type { RegistryRow, Whoami } from '@harborguard/shared';
+import type { NameOf } from './audit';
 import { createApi, type Api } from './api/api';
 import { connect, type Connection } from './api/client';
 import { hasRole } from './api/session';
@@ -10,6 +11,8 @@ export class Dashboard {
   readonly api: Api;
   readonly fleet: LiveFleet;
   readonly #connection: Connection;
+  /** The org's registries as last loaded by any page (for names). */
+  registries = $state.raw<RegistryRow[]>([]);
 
   constructor(readonly whoami: Whoami) {
     let fleet: LiveFleet | null = null;
@@ -18,6 +21,21 @@ export class Dashboard {
     fleet = this.fleet = new LiveFleet(this.api);
     this.fleet.start();
   }
+
+  async refreshRegistries(): Promise<RegistryRow[]> {
+    const rows = await this.api.listRegistries();
+    this.registries = rows;
+    return rows;
+  }
+
+  /** A sensor's or registry's name for an id, when known. */
+  readonly nameOf: NameOf = (kind, id) => {
+    if (kind === 'sensor') {
+      const sensor = this.fleet.get(id);
+      return sensor ? sensor.name || sensor.hostname : null;
+    }
+    return this.registries.find((registry) => registry.id === id)?.name ?? null;
+  };
 
   get canOperate(): boolean {
     return hasRole(this.whoami.role, 'operator');

@@ -26,8 +26,9 @@ describe('formatRelative', () => {
     expect(formatRelative(at, now + 12_000)).toBe('12 s ago');
   });
 
-  it('speaks of the future for times ahead of the clock, and handles missing or bad input', () => {
-    expect(formatRelative(ago(-5_000), now)).toBe('in 5 s');
+  it('treats a moment ahead as now, speaks of the future beyond a minute, and handles missing or bad input', () => {
+    expect(formatRelative(ago(-5_000), now)).toBe('just now');
+    expect(formatRelative(ago(-5 * 60_000), now)).toBe('in 5 min');
     expect(formatRelative(null, now)).toBe('never');
     expect(formatRelative('not a date', now)).toBe('unknown');
     expect(formatRelative(now - 3_000, now)).toBe('3 s ago');

@@ -5,14 +5,15 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** "just now", "12 s ago", "4 min ago", "3 h ago", "2 d ago"; "in 5 s" for future times. */
+/** "just now", "12 s ago", "4 min ago", "3 h ago", "2 d ago"; "in 5 min" for times well ahead. */
 export function formatRelative(iso: string | number | null | undefined, now: number): string {
   if (iso === null || iso === undefined || iso === '') return 'never';
   const at = typeof iso === 'number' ? iso : Date.parse(iso);
   if (Number.isNaN(at)) return 'unknown';
   const diff = now - at;
   const magnitude = Math.abs(diff);
-  if (magnitude < SECOND) return 'just now';
+  // The on-screen clock ticks once a second and clocks differ a little: a moment ahead is now.
+  if (diff < SECOND && diff > -MINUTE) return 'just now';
   const text = formatSpan(magnitude);
   return diff >= 0 ? `${text} ago` : `in ${text}`;
 }
