@@ -13,6 +13,8 @@ export interface LiveFeedOptions {
   bufferSize?: number;
   /** Heartbeats that change nothing else are sent at most this often per sensor. */
   contactFlushMs?: number;
+  /** How long an org stays watched after its last subscriber left, so a reconnect can resume exactly. */
+  resumeWindowMs?: number;
 }
 
 /**
@@ -24,8 +26,12 @@ export class LiveFeed {
   private seq = 0;
   private readonly buffer: Entry[] = [];
   private readonly listeners = new Set<(entry: Entry) => void>();
-  /** Orgs someone watches: no work is done for the others. */
+  /** Orgs someone watches (or watched moments ago): no work is done for the others. */
   private readonly watched = new Map<string, number>();
+  private readonly unwatchTimers = new Map<string, NodeJS.Timeout>();
+  /** Per org, the last sequence number before changes stopped being recorded for it. */
+  private readonly gaps = new Map<string, number>();
+  private readonly resumeWindowMs: number;
   private readonly pendingContacts = new Map<string, string>();
   private readonly timer: NodeJS.Timeout;
   private readonly bufferSize: number;
@@ -36,6 +42,7 @@ export class LiveFeed {
     options: LiveFeedOptions = {},
   ) {
     this.bufferSize = options.bufferSize ?? 10_000;
+    this.resumeWindowMs = options.resumeWindowMs ?? 5 * 60_000;
     this.timer = setInterval(() => this.flushContacts(), options.contactFlushMs ?? 1_000);
     this.timer.unref();
   }
@@ -74,14 +81,15 @@ export class LiveFeed {
       wake?.();
     };
     this.listeners.add(listener);
-    this.watched.set(orgId, (this.watched.get(orgId) ?? 0) + 1);
+    this.watch(orgId);
     const onAbort = () => wake?.();
     signal.addEventListener('abort', onAbort);
     try {
       if (lastEventId) {
         const index = this.buffer.findIndex((entry) => entry.id === lastEventId);
-        if (index >= 0) queue.unshift(...this.buffer.slice(index + 1).filter((entry) => entry.orgId === orgId));
-        else queue.unshift(this.resetEntry(orgId));
+        const missedSomething = index < 0 || sequenceOf(lastEventId) <= (this.gaps.get(orgId) ?? -1);
+        if (missedSomething) queue.unshift(this.resetEntry(orgId));
+        else queue.unshift(...this.buffer.slice(index + 1).filter((entry) => entry.orgId === orgId));
       }
       while (!signal.aborted) {
         const entry = queue.shift();
@@ -96,14 +104,33 @@ export class LiveFeed {
     } finally {
       signal.removeEventListener('abort', onAbort);
       this.listeners.delete(listener);
-      const count = (this.watched.get(orgId) ?? 1) - 1;
-      if (count > 0) this.watched.set(orgId, count);
-      else this.watched.delete(orgId);
+      this.unwatch(orgId);
     }
   }
 
   close(): void {
     clearInterval(this.timer);
+    for (const timer of this.unwatchTimers.values()) clearTimeout(timer);
+  }
+
+  private watch(orgId: string): void {
+    clearTimeout(this.unwatchTimers.get(orgId));
+    this.unwatchTimers.delete(orgId);
+    this.watched.set(orgId, (this.watched.get(orgId) ?? 0) + 1);
+  }
+
+  private unwatch(orgId: string): void {
+    const count = (this.watched.get(orgId) ?? 1) - 1;
+    this.watched.set(orgId, count);
+    if (count > 0) return;
+    const timer = setTimeout(() => {
+      this.unwatchTimers.delete(orgId);
+      if ((this.watched.get(orgId) ?? 0) > 0) return;
+      this.watched.delete(orgId);
+      this.gaps.set(orgId, this.seq);
+    }, this.resumeWindowMs);
+    timer.unref();
+    this.unwatchTimers.set(orgId, timer);
   }
 
   private flushContacts(): void {
@@ -132,4 +159,9 @@ export class LiveFeed {
   private nextId(): string {
     return `${this.model.position ?? 0n}-${++this.seq}`;
   }
+}
+
+function sequenceOf(id: string): number {
+  const seq = Number(id.slice(id.lastIndexOf('-') + 1));
+  return Number.isFinite(seq) ? seq : Number.POSITIVE_INFINITY;
 }
