@@ -224,3 +224,45 @@ describe.each([
     expect(await getSensor(id)).toMatchObject({ registryBindingLost: false, registry: { id: replacement } });
   });
 });
+
+describe('registry schedules', () => {
+  let server: TestServer;
+  afterEach(async () => {
+    await server.destroy();
+  });
+
+  it('schedules a scan each interval, never two waiting at once, and fails them fast while the registry is in ERROR', async () => {
+    server = await TestServer.start();
+    const admin = new TrpcHttp(server.url, ADMIN_TOKEN);
+    const key = (await admin.do<{ key: string }>('mutation', 'apiKeys.create', { name: 'fleet' })).key;
+    const sensor = wireSensor(server.url, key);
+    const id = await sensor.register({ name: 'scanner', hostname: 'node-1' });
+    const { id: registryId } = await admin.do('mutation', 'registries.create', { name: 'nightly', url: 'harbor.example/nightly', scheduleIntervalMs: 60_000 });
+    await admin.do('mutation', 'sensors.bindRegistry', { sensorId: id, registryId });
+    const jobs = async () => admin.do<{ source: string; status: string; imageRef: string; reason: string | null }[]>('query', 'jobs.list', { registryId });
+
+    await server.advance(59_999);
+    expect(await jobs()).toEqual([]);
+    await server.advance(1);
+    expect(await jobs()).toMatchObject([{ source: 'schedule', status: 'pending', imageRef: 'harbor.example/nightly' }]);
+    await sensor.heartbeat(id);
+    await server.advance(60_000);
+    expect(await jobs()).toHaveLength(1);
+
+    // The sensor dies: its registry goes to ERROR, the waiting scan fails, and so does the next one, at once.
+    await server.advance(60_000);
+    expect((await admin.do('query', 'registries.get', { id: registryId })).status).toBe('ERROR');
+    expect(await jobs()).toMatchObject([{ source: 'schedule', status: 'failed' }]);
+    await server.advance(60_000);
+    const afterError = await jobs();
+    expect(afterError).toHaveLength(2);
+    expect(afterError[0]).toMatchObject({ source: 'schedule', status: 'failed' });
+    expect(afterError[0]!.reason).toContain('scanner');
+    expect(await server.eventTypes(`job-${(afterError[0] as unknown as { id: string }).id}`)).toEqual(['JobScheduled', 'JobFailed']);
+
+    await admin.do('mutation', 'registries.setSchedule', { id: registryId, scheduleIntervalMs: null });
+    const count = (await jobs()).length;
+    await server.advance(10 * 60_000);
+    expect(await jobs()).toHaveLength(count);
+  });
+});

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { JobType } from '@harborguard/shared';
+import type { DomainEvent, JobType } from '@harborguard/shared';
 import { FINISHED_JOB_STATUSES, type FleetState, type Job, type JobResults, type Sensor } from '../domain/fleet-state.js';
 import type { SensorSupervisor } from '../actors/sensor-supervisor.js';
 import type { Clock } from './clock.js';
@@ -163,15 +163,22 @@ export class JobService {
   }
 
   /** Pending jobs of a deleted registry can never run. */
-  async cancelPending(registryId: string, context: WriteContext): Promise<void> {
-    const pending = [...(this.state.pendingJobs.get(registryId) ?? [])];
-    for (const jobId of pending) {
-      await this.locks.run(registryLock(registryId), async () => {
+  cancelPending(registryId: string, context: WriteContext): Promise<void> {
+    return this.endPending(registryId, context, (jobId) => ({ type: 'JobCancelled', data: { jobId, reason: 'registry deleted' } }));
+  }
+
+  /** Pending jobs of a registry in ERROR fail at once, like new ones would. */
+  failPending(registryId: string, reason: string, context: WriteContext): Promise<void> {
+    return this.endPending(registryId, context, (jobId) => ({ type: 'JobFailed', data: { jobId, reason } }));
+  }
+
+  private endPending(registryId: string, context: WriteContext, end: (jobId: string) => DomainEvent): Promise<void> {
+    return this.locks.run(registryLock(registryId), async () => {
+      for (const jobId of [...(this.state.pendingJobs.get(registryId) ?? [])]) {
         const job = this.state.jobs.get(jobId);
-        if (!job || job.status !== 'pending') return;
-        await this.writer.append(jobStream(jobId), [{ type: 'JobCancelled', data: { jobId, reason: 'registry deleted' } }], { ...context, orgId: job.orgId });
-      });
-    }
+        if (job?.status === 'pending') await this.writer.append(jobStream(jobId), [end(jobId)], { ...context, orgId: job.orgId });
+      }
+    });
   }
 
   /**

@@ -55,6 +55,12 @@ export class Reactions {
         this.reevaluateRegistryOf(sensorId, context);
         return;
       }
+      case 'RegistryStatusChanged': {
+        // Scans waiting for a registry that just lost its last sensor fail now rather than pile up.
+        const data = event.data as EventData<'RegistryStatusChanged'>;
+        if (data.to === 'ERROR') this.run(this.jobs.failPending(data.registryId, `Registry in ERROR: ${data.reason}`, context));
+        return;
+      }
       case 'RegistryDeleted':
         this.run(this.jobs.cancelPending((event.data as EventData<'RegistryDeleted'>).registryId, context));
         return;
