@@ -1,4 +1,4 @@
-import type { EventStore } from '@harborguard/eventstore';
+import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
 import type { ReadModel, RowChanges, ProjectedEvent } from './read-model.js';
 import type { ReadModelStore } from './read-model-store.js';
 
@@ -104,10 +104,40 @@ export class Projector {
     this.pendingEvents = 0;
   }
 
+  /** Catch-up in pages: far fewer asynchronous steps than one per event. */
+  private async catchUp(): Promise<void> {
+    const PAGE = 5_000;
+    for (;;) {
+      const from = this.model.position;
+      const page = await this.store.readAll({ fromPosition: from ?? 'start', maxCount: PAGE });
+      for (const event of page) {
+        if (from !== null && event.position <= from) continue;
+        this.applyEvent(event);
+      }
+      if (page.length < PAGE || this.controller.signal.aborted) return;
+    }
+  }
+
+  private applyEvent(event: RecordedEvent): void {
+    const changes = this.model.apply(event);
+    this.lastEventAt = event.recordedAt;
+    this.release();
+    for (const listener of this.listeners) {
+      try {
+        listener(changes, event);
+      } catch (error) {
+        this.log(`read model listener failed on ${event.type}: ${(error as Error).stack ?? String(error)}`);
+      }
+    }
+    if (++this.pendingEvents >= (this.options.flushAfterEvents ?? 10_000)) this.flush();
+  }
+
   private async run(onCaughtUp: () => void): Promise<void> {
     let delay = 100;
     while (!this.controller.signal.aborted) {
       try {
+        await this.catchUp();
+        // The subscription takes over from the last event applied: no gap, no repeat.
         const from = this.model.position ?? 'start';
         for await (const message of this.store.subscribeToAll({ fromPosition: from, signal: this.controller.signal })) {
           if (message.kind === 'caughtUp') {
@@ -120,17 +150,7 @@ export class Projector {
           }
           const event = message.event;
           if (this.model.position !== null && event.position <= this.model.position) continue;
-          const changes = this.model.apply(event);
-          this.lastEventAt = event.recordedAt;
-          this.release();
-          for (const listener of this.listeners) {
-            try {
-              listener(changes, event);
-            } catch (error) {
-              this.log(`read model listener failed on ${event.type}: ${(error as Error).stack ?? String(error)}`);
-            }
-          }
-          if (++this.pendingEvents >= (this.options.flushAfterEvents ?? 10_000)) this.flush();
+          this.applyEvent(event);
           delay = 100;
         }
       } catch (error) {
