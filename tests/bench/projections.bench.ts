@@ -71,10 +71,11 @@ async function seed(store: SqliteEventStore): Promise<number> {
         { type: 'SensorFinishedScanning', data: { sensorId, jobId, at: t, outcome: 'completed' }, metadata: meta(at, sensorId) },
       );
     }
+    // Alternating offline / back online; odd sensors end online, even ones offline.
     while (sensorEvents.length + jobEvents < perSensor) {
       const t = new Date(at).toISOString();
       sensorEvents.push(
-        sensorEvents.length % 2 === 0
+        (sensorEvents.length + s) % 2 === 0
           ? { type: 'SensorWentOffline', data: { sensorId, lastHeartbeatAt: t, at: t, thresholdMs: 120_000 }, metadata: meta(at, 'liveness-timer') }
           : { type: 'SensorCameOnline', data: { sensorId, at: t, from: 'offline' }, metadata: meta(at, sensorId) },
       );
@@ -149,7 +150,7 @@ async function main(): Promise<void> {
       const start = process.hrtime.bigint();
       const response = await fetch(`${server.url}/api/trpc/sensors.list?input=${encodeURIComponent(JSON.stringify(input))}`, { headers });
       const body = (await response.json()) as { result: { data: { items: unknown[]; next: string | null } } };
-      if (response.status !== 200 || body.result.data.items.length === 0) throw new Error(`sensors.list failed: ${response.status}`);
+      if (response.status !== 200 || body.result.data.items.length === 0) throw new Error(`sensors.list ${JSON.stringify(input)} answered ${response.status} with ${body.result?.data.items.length ?? 0} rows`);
       return { ms: Number(process.hrtime.bigint() - start) / 1e6, next: body.result.data.next };
     };
     const cursors: string[] = [];
