@@ -26,7 +26,9 @@ export function connect(events: ConnectionEvents = {}): Connection {
   const ws = createWSClient({
     url: wsUrl,
     retryDelayMs: (attempt) => Math.min(500 * 2 ** attempt, 10_000),
-    keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 },
+    // Finds a dead connection (no close from the network) within half a minute, and is
+    // patient with a busy server.
+    keepAlive: { enabled: true, intervalMs: 15_000, pongTimeoutMs: 15_000 },
     ...(events.onOpen ? { onOpen: events.onOpen } : {}),
     ...(events.onClose ? { onClose: () => events.onClose?.() } : {}),
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FleetChange, FleetSummary, SensorRow } from '@harborguard/shared';
-import { applyChange, applyChanges, compareSensors, matchesFilter, registryWarning, summarize, visibleSensors } from './fleet';
+import { applyChange, applyChanges, compareSensors, filterSensors, matchesFilter, mergeChanges, registryWarning, summarize, visibleSensors } from './fleet';
 
 function sensor(id: string, overrides: Partial<SensorRow> = {}): SensorRow {
   return {
@@ -104,6 +104,64 @@ describe('live changes', () => {
     expect(applyChanges(rows, changes)).toEqual(summary(2, 1, 0, 1));
     expect(names(visibleSensors(rows.values(), {}))).toEqual(['bravo', 'charlie']);
     expect(applyChanges(rows, [])).toBeNull();
+  });
+});
+
+describe('merging into the display order', () => {
+  const fleetOf = (rows: SensorRow[]) => new Map(rows.map((row) => [row.id, row]));
+
+  it('keeps the order and swaps in new versions when only heartbeats change', () => {
+    const rows = fleetOf([sensor('a', { name: 'alpha' }), sensor('b', { name: 'bravo', status: 'offline' })]);
+    const sorted = [...rows.values()].sort(compareSensors);
+    const beat = sensor('a', { name: 'alpha', lastHeartbeatAt: '2026-11-27T10:00:30.000Z' });
+    const merged = mergeChanges(rows, sorted, [{ kind: 'sensor', sensor: beat, summary: summary(2, 1, 0, 1) }]);
+    expect(names(merged)).toEqual(['bravo', 'alpha']);
+    expect(merged[1]).toBe(beat);
+  });
+
+  it('re-sorts when a status, name or membership changes', () => {
+    const rows = fleetOf([sensor('a', { name: 'alpha' }), sensor('b', { name: 'bravo' })]);
+    let sorted = [...rows.values()].sort(compareSensors);
+    sorted = mergeChanges(rows, sorted, [{ kind: 'sensor', sensor: sensor('b', { name: 'bravo', status: 'offline' }), summary: summary(2, 1, 0, 1) }]);
+    expect(names(sorted)).toEqual(['bravo', 'alpha']);
+    sorted = mergeChanges(rows, sorted, [{ kind: 'sensor', sensor: sensor('c', { name: 'aardvark', status: 'offline' }), summary: summary(3, 1, 0, 2) }]);
+    expect(names(sorted)).toEqual(['aardvark', 'bravo', 'alpha']);
+    sorted = mergeChanges(rows, sorted, [{ kind: 'removed', sensorId: 'b', summary: summary(2, 1, 0, 1) }]);
+    expect(names(sorted)).toEqual(['aardvark', 'alpha']);
+    sorted = mergeChanges(rows, sorted, [{ kind: 'sensor', sensor: sensor('a', { name: 'zulu', status: 'scanning' }), summary: summary(2, 0, 1, 1) }]);
+    expect(names(sorted)).toEqual(['aardvark', 'zulu']);
+    sorted = mergeChanges(rows, sorted, [{ kind: 'reset', sensors: [sensor('x'), sensor('y', { status: 'offline' })], summary: summary(2, 1, 0, 1) }]);
+    expect(names(sorted)).toEqual(['y', 'x']);
+  });
+
+  it('filters an ordered list without reordering it', () => {
+    const sorted = [sensor('b', { status: 'offline' }), sensor('a'), sensor('c')];
+    expect(filterSensors(sorted, { status: 'online' }).map((r) => r.id)).toEqual(['a', 'c']);
+    expect(filterSensors(sorted, {})).not.toBe(sorted);
+  });
+
+  it('stays fast at 10 000 sensors: a second of heartbeats merges without a re-sort', () => {
+    const fleet = Array.from({ length: 10_000 }, (_, i) => sensor(`s${i}`, { name: `sensor-${i}`, status: i % 10 === 0 ? 'offline' : 'online' }));
+    const rows = fleetOf(fleet);
+    let started = performance.now();
+    let sorted = [...rows.values()].sort(compareSensors);
+    const sortMs = performance.now() - started;
+    const beats: FleetChange[] = Array.from({ length: 333 }, (_, i) => ({
+      kind: 'sensor',
+      sensor: { ...rows.get(`s${i * 30}`)!, lastHeartbeatAt: '2026-11-27T10:01:00.000Z' },
+      summary: summary(10_000, 9_000, 0, 1_000),
+    }));
+    started = performance.now();
+    sorted = mergeChanges(rows, sorted, beats);
+    const mergeMs = performance.now() - started;
+    expect(sorted).toHaveLength(10_000);
+    expect(sorted[0]!.status).toBe('offline');
+    expect(sorted.find((row) => row.id === 's30')!.lastHeartbeatAt).toBe('2026-11-27T10:01:00.000Z');
+    // Generous bounds for a slow CI machine; typical figures are a few milliseconds.
+    expect(mergeMs).toBeLessThan(Math.max(50, sortMs));
+    started = performance.now();
+    expect(filterSensors(sorted, { search: 'sensor-99' })).toHaveLength(111);
+    expect(performance.now() - started).toBeLessThan(100);
   });
 });
 

@@ -31,9 +31,38 @@ export function matchesFilter(sensor: SensorRow, filter: SensorFilter): boolean 
 
 /** The rows to show: filtered, offline first, then by name. */
 export function visibleSensors(sensors: Iterable<SensorRow>, filter: SensorFilter): SensorRow[] {
-  const rows: SensorRow[] = [];
-  for (const sensor of sensors) if (matchesFilter(sensor, filter)) rows.push(sensor);
-  return rows.sort(compareSensors);
+  return filterSensors([...sensors].sort(compareSensors), filter);
+}
+
+/** Filters rows that are already in display order, keeping that order. */
+export function filterSensors(sorted: readonly SensorRow[], filter: SensorFilter): SensorRow[] {
+  if (!filter.status && !filter.registryId && !filter.search?.trim()) return sorted.slice();
+  return sorted.filter((sensor) => matchesFilter(sensor, filter));
+}
+
+/** Whether a new version of a row may sit elsewhere in the display order. */
+function movesInOrder(before: SensorRow, after: SensorRow): boolean {
+  return STATUS_RANK[before.status] !== STATUS_RANK[after.status] || before.name !== after.name || before.hostname !== after.hostname;
+}
+
+/**
+ * Applies changes to `rows` (in place) and returns the fleet in display order. Most live
+ * changes are heartbeats that move nothing: then the order is kept and only the changed rows
+ * are swapped in (linear), instead of sorting the whole fleet again.
+ */
+export function mergeChanges(rows: Map<string, SensorRow>, sorted: readonly SensorRow[], changes: readonly FleetChange[]): SensorRow[] {
+  let reorder = sorted.length !== rows.size;
+  for (const change of changes) {
+    if (reorder) break;
+    if (change.kind !== 'sensor') reorder = true;
+    else {
+      const before = rows.get(change.sensor.id);
+      if (!before || movesInOrder(before, change.sensor)) reorder = true;
+    }
+  }
+  applyChanges(rows, changes);
+  if (reorder) return [...rows.values()].sort(compareSensors);
+  return sorted.map((sensor) => rows.get(sensor.id) ?? sensor);
 }
 
 export function summarize(sensors: Iterable<SensorRow>): FleetSummary {

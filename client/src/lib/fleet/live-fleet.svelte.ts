@@ -1,7 +1,7 @@
 import type { FleetChange, FleetSummary, SensorRow } from '@harborguard/shared';
 import type { Api, Subscription } from '$lib/api/api';
 import { errorMessage } from '$lib/api/errors';
-import { applyChanges, summarize } from './fleet';
+import { compareSensors, mergeChanges, summarize } from './fleet';
 
 /** How the live connection is doing, for the banner. */
 export type LiveState = 'connecting' | 'live' | 'lost' | 'restored';
@@ -14,7 +14,7 @@ const FLUSH_MS = 100;
  * subscription's changes merged in, in batches (so 10 000 sensors stay smooth).
  */
 export class LiveFleet {
-  /** Every known sensor, in no particular order; replaced (not mutated) on each batch. */
+  /** Every known sensor in display order (offline first, then by name); replaced on each batch. */
   sensors = $state.raw<SensorRow[]>([]);
   summary = $state.raw<FleetSummary>({ total: 0, online: 0, scanning: 0, offline: 0 });
   loaded = $state(false);
@@ -29,6 +29,7 @@ export class LiveFleet {
   #restoredTimer: ReturnType<typeof setTimeout> | null = null;
   #subscription: Subscription | null = null;
   #everOpen = false;
+  #fallbackTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly api: Api) {}
 
@@ -36,14 +37,27 @@ export class LiveFleet {
     return this.#byId.get(id);
   }
 
-  /** Subscribes first (so no change is missed), then loads the list; buffered changes apply on top. */
+  /**
+   * Subscribes, and once the subscription runs loads the whole list (so no change falls
+   * between the two); changes that arrive meanwhile wait and apply on top. After a
+   * reconnection the subscription resumes where it was, so there is nothing to reload.
+   */
   start(): void {
+    let first = true;
     this.#subscription = this.api.liveFleet({
       onData: (_id, change) => this.#receive(change),
       onError: (error) => (this.liveError = errorMessage(error)),
-      onStarted: () => (this.liveError = null),
+      onStarted: () => {
+        this.liveError = null;
+        if (first) void this.reload();
+        first = false;
+      },
     });
-    void this.reload();
+    // Should the subscription never start (an old server, a proxy without WebSockets), the
+    // list still shows, just not live.
+    this.#fallbackTimer = setTimeout(() => {
+      if (first && !this.loaded) void this.reload();
+    }, 3000);
   }
 
   async reload(): Promise<void> {
@@ -59,6 +73,7 @@ export class LiveFleet {
         cursor = Array.isArray(page) ? undefined : (page.next ?? undefined);
       } while (cursor);
       this.#rows = rows;
+      this.sensors = [...rows.values()].sort(compareSensors);
       this.loaded = true;
       this.#flush(true);
     } catch (error) {
@@ -96,6 +111,7 @@ export class LiveFleet {
     this.#subscription = null;
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     if (this.#restoredTimer) clearTimeout(this.#restoredTimer);
+    if (this.#fallbackTimer) clearTimeout(this.#fallbackTimer);
   }
 
   #receive(change: FleetChange): void {
@@ -112,9 +128,8 @@ export class LiveFleet {
     // Until the list has loaded, changes wait: they are newer than it, so they go on top.
     if (!this.loaded && !this.#pending.some((c) => c.kind === 'reset')) return;
     if (this.#pending.length === 0 && !force) return;
-    applyChanges(this.#rows, this.#pending.splice(0));
+    this.sensors = mergeChanges(this.#rows, this.sensors, this.#pending.splice(0));
     this.#byId = new Map(this.#rows);
-    this.sensors = [...this.#rows.values()];
     // The whole fleet is here, so its counts are exactly what the table shows.
     this.summary = summarize(this.sensors);
   }
