@@ -164,7 +164,7 @@ describe('dashboard', () => {
   });
 
   it('signs out, and an auditor sees no actions', async () => {
-    const { token } = await stack.admin.do<{ id: string; token: string }>('mutation', 'tokens.create', { role: 'auditor', name: 'compliance' });
+    const { id: tokenId, token } = await stack.admin.do<{ id: string; token: string }>('mutation', 'tokens.create', { role: 'auditor', name: 'compliance' });
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/sign-in/);
     await page.goto(`${stack.url}/sensors`);
@@ -183,5 +183,11 @@ describe('dashboard', () => {
     await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
     expect(await page.getByRole('button', { name: 'Delete sensor' }).count()).toBe(0);
     expect(await page.getByRole('combobox', { name: 'Registry' }).count()).toBe(0);
+
+    // An admin revokes the auditor's token: the next request sends them back to sign in.
+    await stack.admin.do('mutation', 'tokens.revoke', { id: tokenId });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Registries' }).click();
+    await page.waitForURL(/\/sign-in\?expired=1/);
+    await page.getByText('Your session ended').waitFor();
   });
 });

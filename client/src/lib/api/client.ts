@@ -17,6 +17,15 @@ export interface Connection {
 
 const TRPC_PATH = '/api/trpc';
 
+/** Fired on `window` when the server no longer accepts the session (signed out elsewhere, token revoked). */
+export const UNAUTHORIZED_EVENT = 'harborguard:unauthorized';
+
+async function sessionFetch(url: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const response = await fetch(url, { ...init, credentials: 'same-origin' });
+  if (response.status === 401) window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
+  return response;
+}
+
 /**
  * One tRPC client for the signed-in dashboard: queries and mutations batched over HTTP,
  * subscriptions over a WebSocket on the same path. Both carry the session cookie.
@@ -37,7 +46,7 @@ export function connect(events: ConnectionEvents = {}): Connection {
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: wsLink({ client: ws }),
-        false: httpBatchLink({ url: TRPC_PATH, fetch: (url, init) => fetch(url, { ...init, credentials: 'same-origin' }) }),
+        false: httpBatchLink({ url: TRPC_PATH, fetch: sessionFetch }),
       }),
     ],
   });
