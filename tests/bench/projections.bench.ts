@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { SqliteEventStore, withCatalogValidation, type EventToAppend } from '../../eventstore/src/index.js';
 import { HarborGuard } from '../../server/src/app/harborguard.js';
 import { createHttpServer, listen } from '../../server/src/http/server.js';
-import { ReadModel } from '../../server/src/projections/read-model.js';
+import { FleetModel, modelEventOf } from '../../server/src/domain/fleet-model.js';
 import { Projector } from '../../server/src/projections/projector.js';
 import { SqliteReadModelStore } from '../../server/src/projections/read-model-store.js';
 
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
 
     // 1. Full rebuild from an empty read model: subscription catch-up, apply, rows stored with the checkpoint.
     const rebuildStart = process.hrtime.bigint();
-    const model = new ReadModel();
+    const model = new FleetModel(true);
     const rowStore = new SqliteReadModelStore(join(dir, 'readmodels.sqlite'));
     const projector = new Projector(store, model, rowStore);
     await projector.start();
@@ -115,14 +115,14 @@ async function main(): Promise<void> {
       from = page.at(-1)!.position;
     }
     const applyStart = process.hrtime.bigint();
-    const pure = new ReadModel();
-    for (const event of all) pure.apply(event);
+    const pure = new FleetModel();
+    for (const event of all) pure.apply(modelEventOf(event));
     const applySeconds = seconds(applyStart);
     all.length = 0;
 
     // 3. Restart: stored rows loaded instead of replaying the log.
     const hydrateStart = process.hrtime.bigint();
-    const reloaded = new ReadModel();
+    const reloaded = new FleetModel();
     const again = new SqliteReadModelStore(join(dir, 'readmodels.sqlite'));
     const stored = again.load();
     reloaded.hydrate(stored.records, stored.position);

@@ -3,7 +3,7 @@ import { SimulatedClock } from 'xstate';
 import { InMemoryEventLog, InMemoryEventStore, withCatalogValidation } from '@harborguard/eventstore';
 import { HarborGuard } from '../../server/src/app/harborguard.js';
 import { MemoryReadModelStore } from '../../server/src/projections/read-model-store.js';
-import { ReadModel } from '../../server/src/projections/read-model.js';
+import { FleetModel, modelEventOf } from '../../server/src/domain/fleet-model.js';
 import type { SensorPrincipal, UserPrincipal } from '../../server/src/app/principal.js';
 
 const OFFLINE_AFTER_MS = 120_000;
@@ -16,7 +16,7 @@ function rng(seed: number) {
 }
 
 /** Everything the read API shows, without the live last-contact merge. */
-function snapshot(model: ReadModel, orgIds: string[]) {
+function snapshot(model: FleetModel, orgIds: string[]) {
   const sortById = <T extends { id: string }>(rows: Iterable<T>) => [...rows].sort((a, b) => a.id.localeCompare(b.id));
   return {
     position: model.position,
@@ -26,8 +26,11 @@ function snapshot(model: ReadModel, orgIds: string[]) {
     apiKeys: sortById(model.apiKeys.values()),
     order: orgIds.map((orgId) => [...model.sensorsInOrder(orgId)]),
     summaries: orgIds.map((orgId) => model.summary(orgId)),
+    orgs: sortById(model.orgs.values()),
+    tokens: sortById(model.tokens.values()),
+    pending: [...model.pendingJobs.entries()].sort(),
     histories: sortById(model.sensors.values()).map((s) => [s.id, [...model.jobHistory(s.id)]]),
-    bound: sortById(model.registries.values()).map((r) => [r.id, model.boundSensorIds(r.id)]),
+    bound: sortById(model.registries.values()).map((r) => [r.id, model.sensorsBoundTo(r.id).map((s) => s.id)]),
   };
 }
 
@@ -144,14 +147,16 @@ describe('read models', () => {
       expect(types.has(type), `history has ${type}`).toBe(true);
     }
 
-    const rebuilt = new ReadModel();
-    for (const event of await app.options.store.readAll({ maxCount: 1_000_000 })) rebuilt.apply(event);
+    const rebuilt = new FleetModel();
+    for (const event of await app.options.store.readAll({ maxCount: 1_000_000 })) rebuilt.apply(modelEventOf(event));
     const orgIds = orgs.map((o) => o.orgId);
     expect(snapshot(rebuilt, orgIds)).toEqual(snapshot(app.readModel, orgIds));
+    // The write model is the same reduction, applied as appends are stored: it agrees too.
+    expect({ ...snapshot(app.state, orgIds), position: null }).toEqual({ ...snapshot(app.readModel, orgIds), position: null });
 
     // And the rows stored with the checkpoint load back into the same models.
     app.projector.flush();
-    const reloaded = new ReadModel();
+    const reloaded = new FleetModel();
     const { records, position } = stored.load();
     reloaded.hydrate(records, position);
     expect(snapshot(reloaded, orgIds)).toEqual(snapshot(app.readModel, orgIds));

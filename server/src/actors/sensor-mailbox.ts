@@ -1,7 +1,7 @@
 import { createActor, type Actor } from 'xstate';
 import type { DomainEvent } from '@harborguard/shared';
 import { sensorMachine, statusOf, type ResumeState, type SensorMachineEvent, type SensorMachineInput } from '../domain/sensor-machine.js';
-import type { AppliedEvent } from '../domain/fleet-state.js';
+import type { ModelEvent } from '../domain/fleet-model.js';
 import type { Clock } from '../app/clock.js';
 import type { EventWriter, WriteContext } from '../app/event-writer.js';
 
@@ -51,7 +51,7 @@ export class SensorMailbox {
   }
 
   /** Sends an event to the machine; resolves with the events it caused, once stored. */
-  send(event: SensorMachineEvent, context: WriteContext): Promise<AppliedEvent[]> {
+  send(event: SensorMachineEvent, context: WriteContext): Promise<ModelEvent[]> {
     this.sending = true;
     try {
       this.actor.send(event);
@@ -64,7 +64,7 @@ export class SensorMailbox {
   }
 
   /** Appends events that are not transitions (details, bindings, deletion) in order with the machine's. */
-  record(events: DomainEvent[], context: WriteContext): Promise<AppliedEvent[]> {
+  record(events: DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
     this.pending.push(...events);
     return this.flush(context);
   }
@@ -73,11 +73,11 @@ export class SensorMailbox {
     this.actor.stop();
   }
 
-  private flush(context: WriteContext): Promise<AppliedEvent[]> {
+  private flush(context: WriteContext): Promise<ModelEvent[]> {
     const events = this.pending;
     this.pending = [];
     return this.writer.append(sensorStream(this.sensorId), events, context);
   }
 }
 
-const NOTHING: Promise<AppliedEvent[]> = Promise.resolve([]);
+const NOTHING: Promise<ModelEvent[]> = Promise.resolve([]);

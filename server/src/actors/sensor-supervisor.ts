@@ -1,5 +1,5 @@
 import type { DomainEvent } from '@harborguard/shared';
-import type { AppliedEvent, FleetState } from '../domain/fleet-state.js';
+import type { ModelEvent, FleetModel } from '../domain/fleet-model.js';
 import type { SensorMachineEvent } from '../domain/sensor-machine.js';
 import type { Clock } from '../app/clock.js';
 import type { EventWriter, WriteContext } from '../app/event-writer.js';
@@ -7,7 +7,7 @@ import { SensorMailbox } from './sensor-mailbox.js';
 
 export interface SupervisorOptions {
   writer: EventWriter;
-  state: FleetState;
+  state: FleetModel;
   clock: Clock;
   offlineAfterMs: number;
   log?: (line: string) => void;
@@ -39,7 +39,7 @@ export class SensorSupervisor {
         resumeAs: sensor.status,
         now: bootAt,
         lastContactAt: Date.parse(sensor.lastContactAt),
-        jobId: sensor.jobId,
+        jobId: sensor.currentJobId,
         clockSkewMs: sensor.clockSkewMs,
       });
     }
@@ -55,11 +55,11 @@ export class SensorSupervisor {
     return this.mailboxes.has(sensorId);
   }
 
-  send(sensorId: string, event: SensorMachineEvent, context: WriteContext): Promise<AppliedEvent[]> {
+  send(sensorId: string, event: SensorMachineEvent, context: WriteContext): Promise<ModelEvent[]> {
     return this.mailbox(sensorId).send(event, context);
   }
 
-  record(sensorId: string, events: DomainEvent[], context: WriteContext): Promise<AppliedEvent[]> {
+  record(sensorId: string, events: DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
     return this.mailbox(sensorId).record(events, context);
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '@harborguard/shared';
-import type { FleetState } from '../domain/fleet-state.js';
+import type { FleetModel } from '../domain/fleet-model.js';
 import type { Clock } from './clock.js';
 import type { EventWriter } from './event-writer.js';
 import { AppError } from './app-error.js';
@@ -29,7 +29,7 @@ export function bearerSecret(header: string | undefined): string {
 /** Orgs, user tokens and sensor API keys: who may call what. */
 export class AccessService {
   constructor(
-    private readonly state: FleetState,
+    private readonly state: FleetModel,
     private readonly writer: EventWriter,
     private readonly clock: Clock,
     private readonly keyRotationGraceMs: number,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailable, WrongExpectedVersion, type EventStore } from '@harborguard/eventstore';
 import type { ActorRef, DomainEvent, EventMetadata } from '@harborguard/shared';
-import type { AppliedEvent, FleetState } from '../domain/fleet-state.js';
+import type { ModelEvent, FleetModel } from '../domain/fleet-model.js';
 import { KeyedSerializer } from './serializer.js';
 import { AppError } from './app-error.js';
 
@@ -14,7 +14,7 @@ export interface WriteContext {
   correlationId?: string;
 }
 
-export type StoredListener = (events: AppliedEvent[]) => void;
+export type StoredListener = (events: ModelEvent[]) => void;
 
 const RETRY_INITIAL_MS = 100;
 const RETRY_MAX_MS = 5_000;
@@ -35,7 +35,7 @@ export class EventWriter {
 
   constructor(
     private readonly store: EventStore,
-    private readonly state: FleetState,
+    private readonly state: FleetModel,
     private readonly log: (line: string) => void = () => {},
   ) {}
 
@@ -44,7 +44,7 @@ export class EventWriter {
   }
 
   /** Appends events to a stream once the ones queued before them are stored. */
-  append(streamName: string, events: DomainEvent[], context: WriteContext): Promise<AppliedEvent[]> {
+  append(streamName: string, events: DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
     if (events.length === 0) return Promise.resolve([]);
     return this.streams.run(streamName, () => this.write(streamName, events, context));
   }
@@ -54,7 +54,7 @@ export class EventWriter {
     return this.streams.drained();
   }
 
-  private async write(streamName: string, events: DomainEvent[], context: WriteContext): Promise<AppliedEvent[]> {
+  private async write(streamName: string, events: DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
     const metadata: EventMetadata = {
       orgId: context.orgId,
       occurredAt: new Date(context.at).toISOString(),
@@ -95,7 +95,7 @@ export class EventWriter {
     }
   }
 
-  private announce(events: AppliedEvent[]): void {
+  private announce(events: ModelEvent[]): void {
     for (const listener of this.listeners) {
       try {
         listener(events);

@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
-import { FleetState, type AppliedEvent } from '../domain/fleet-state.js';
+import { FleetModel, modelEventOf } from '../domain/fleet-model.js';
 import { SensorSupervisor } from '../actors/sensor-supervisor.js';
 import { systemClock, type Clock } from './clock.js';
 import { EventWriter } from './event-writer.js';
@@ -10,7 +10,6 @@ import { JobService } from './job-service.js';
 import { SensorService } from './sensor-service.js';
 import { Reactions } from './reactions.js';
 import { RegistryScheduler } from './scheduler.js';
-import { ReadModel } from '../projections/read-model.js';
 import { MemoryReadModelStore, type ReadModelStore } from '../projections/read-model-store.js';
 import { Projector } from '../projections/projector.js';
 import { ReadQueries } from '../projections/read-queries.js';
@@ -35,7 +34,7 @@ const REBUILD_PAGE = 5_000;
 
 /** The service's core, wired: write model, actors, and the services that change them. */
 export class HarborGuard {
-  readonly state = new FleetState();
+  readonly state = new FleetModel();
   readonly clock: Clock;
   readonly writer: EventWriter;
   readonly locks = new KeyedSerializer();
@@ -46,7 +45,8 @@ export class HarborGuard {
   readonly sensors: SensorService;
   readonly reactions: Reactions;
   readonly scheduler: RegistryScheduler;
-  readonly readModel = new ReadModel();
+  /** The read model: the same reduction, fed by the projector, its changes stored. */
+  readonly readModel = new FleetModel(true);
   readonly projector: Projector;
   readonly queries: ReadQueries;
   readonly liveFeed: LiveFeed;
@@ -126,17 +126,12 @@ export class HarborGuard {
       // Reads are inclusive of their start: continue from the last event applied and skip it.
       const page: RecordedEvent[] = await this.options.store.readAll({ fromPosition: from, maxCount: REBUILD_PAGE });
       const fresh = from === 'start' ? page : page.filter((event) => event.position !== from);
-      for (const event of fresh) this.state.apply(toApplied(event));
+      for (const event of fresh) this.state.apply(modelEventOf(event));
       count += fresh.length;
       if (page.length < REBUILD_PAGE) return count;
       from = page[page.length - 1]!.position;
     }
   }
-}
-
-function toApplied(event: RecordedEvent): AppliedEvent {
-  const occurredAt = typeof event.metadata['occurredAt'] === 'string' ? event.metadata['occurredAt'] : event.recordedAt.toISOString();
-  return { streamName: event.streamName, revision: event.revision, type: event.type, data: event.data, metadata: { ...event.metadata, occurredAt } };
 }
 
 function showOnConsole(token: string): void {

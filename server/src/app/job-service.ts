@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DomainEvent, JobType } from '@harborguard/shared';
-import { FINISHED_JOB_STATUSES, type FleetState, type Job, type JobResults, type Sensor } from '../domain/fleet-state.js';
+import type { DomainEvent, JobRow, JobType } from '@harborguard/shared';
+import { FINISHED_JOB_STATUSES, toJobRow, type FleetModel, type Job, type JobResultsSummary, type Sensor } from '../domain/fleet-model.js';
 import type { SensorSupervisor } from '../actors/sensor-supervisor.js';
 import type { Clock } from './clock.js';
 import type { EventWriter, WriteContext } from './event-writer.js';
@@ -13,37 +13,17 @@ export const jobStream = (id: string) => `job-${id}`;
 
 export type JobOutcome = 'completed' | 'failed' | 'cancelled';
 
-export interface JobView {
-  id: string;
-  registryId: string;
-  type: JobType;
-  imageRef: string;
-  source: 'operator' | 'schedule';
-  status: Job['status'];
-  sensorId: string | null;
-  reason: string | null;
-  createdAt: string;
-  assignedAt: string | null;
-  finishedAt: string | null;
-  results: JobResults | null;
-}
-
 export const REASON_SENSOR_LOST = 'sensor lost connection';
 
 /** How many polls carry a cancellation before the sensor is assumed to have seen it. */
 const CANCEL_DELIVERIES = 3;
-
-export function jobView(job: Job): JobView {
-  const { orgId: _orgId, ...view } = job;
-  return { ...view, results: job.results && { ...job.results } };
-}
 
 /** Scans and patches: scheduled for a registry, handed to one of its sensors, reported back. */
 export class JobService {
   private readonly cancellations = new Map<string, Map<string, number>>();
 
   constructor(
-    private readonly state: FleetState,
+    private readonly state: FleetModel,
     private readonly writer: EventWriter,
     private readonly locks: KeyedSerializer,
     private readonly supervisor: SensorSupervisor,
@@ -56,7 +36,7 @@ export class JobService {
     orgId: string,
     input: { registryId: string; imageRef: string; type: JobType; source: 'operator' | 'schedule' },
     context: WriteContext,
-  ): Promise<JobView> {
+  ): Promise<JobRow> {
     return this.locks.run(registryLock(input.registryId), async () => {
       const registry = this.registries.own({ orgId }, input.registryId);
       const jobId = randomUUID();
@@ -67,16 +47,16 @@ export class JobService {
         events.push({ type: 'JobFailed', data: { jobId, reason: `Registry "${registry.name}" is in ERROR: ${registry.reason ?? 'no connected sensor'}` } });
       }
       await this.writer.append(jobStream(jobId), events, context);
-      return jobView(this.state.jobs.get(jobId)!);
+      return toJobRow(this.state.jobs.get(jobId)!);
     });
   }
 
-  scanNow(principal: UserPrincipal, input: { registryId: string; imageRef: string; type?: JobType | undefined }): Promise<JobView> {
+  scanNow(principal: UserPrincipal, input: { registryId: string; imageRef: string; type?: JobType | undefined }): Promise<JobRow> {
     return this.schedule(principal.orgId, { registryId: input.registryId, imageRef: input.imageRef, type: input.type ?? 'scan', source: 'operator' }, userContext(principal, this.clock));
   }
 
   /** Operator cancellation; a running job's sensor learns it on its next poll. */
-  async cancel(principal: UserPrincipal, jobId: string): Promise<JobView> {
+  async cancel(principal: UserPrincipal, jobId: string): Promise<JobRow> {
     const job = this.own(principal.orgId, jobId);
     const context = userContext(principal, this.clock);
     await this.locks.run(registryLock(job.registryId), async () => {
@@ -90,7 +70,7 @@ export class JobService {
         await this.supervisor.send(sensorId, { type: 'JOB_ENDED', jobId, at: context.at, outcome: 'cancelled' }, context);
       }
     });
-    return jobView(job);
+    return toJobRow(job);
   }
 
   /** Hands a sensor the oldest pending job of its registry that it is able to run. */
@@ -119,7 +99,7 @@ export class JobService {
     reporter: { orgId: string; apiKeyId: string; sensorId?: string | undefined },
     input: { jobId: string; status: JobOutcome; error?: string | undefined },
     context: WriteContext,
-  ): Promise<JobView> {
+  ): Promise<JobRow> {
     const job = this.own(reporter.orgId, input.jobId);
     return this.locks.run(registryLock(job.registryId), async () => {
       const sensor = job.sensorId === null ? undefined : this.state.sensors.get(job.sensorId);
@@ -127,7 +107,7 @@ export class JobService {
       if (!mine) throw new AppError('forbidden', `Job ${job.id} is not assigned to this sensor`);
       this.cancellations.get(sensor.id)?.delete(job.id);
       if (FINISHED_JOB_STATUSES.has(job.status)) {
-        if (job.status === input.status) return jobView(job);
+        if (job.status === input.status) return toJobRow(job);
         throw new AppError('conflict', `Job ${job.id} already ${job.status}${job.reason ? `: ${job.reason}` : ''}`);
       }
       const jobId = job.id;
@@ -140,12 +120,12 @@ export class JobService {
             : ({ type: 'JobCancelled', data: { jobId, sensorId, reason: 'cancelled on sensor' } } as const);
       await this.writer.append(jobStream(jobId), [event], context);
       if (this.supervisor.has(sensorId)) await this.supervisor.send(sensorId, { type: 'JOB_ENDED', jobId, at: context.at, outcome: input.status }, context);
-      return jobView(job);
+      return toJobRow(job);
     });
   }
 
   /** Stores the summary of an uploaded scan on its job; findings are not kept. */
-  async recordResults(reporter: { orgId: string }, jobId: string, results: JobResults, context: WriteContext): Promise<void> {
+  async recordResults(reporter: { orgId: string }, jobId: string, results: JobResultsSummary, context: WriteContext): Promise<void> {
     const job = this.own(reporter.orgId, jobId);
     await this.locks.run(registryLock(job.registryId), () =>
       this.writer.append(jobStream(jobId), [{ type: 'JobResultsUploaded', data: { jobId, ...results } }], context),

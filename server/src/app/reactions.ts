@@ -1,5 +1,5 @@
 import type { EventData } from '@harborguard/shared';
-import type { AppliedEvent, FleetState } from '../domain/fleet-state.js';
+import type { ModelEvent, FleetModel } from '../domain/fleet-model.js';
 import type { WriteContext } from './event-writer.js';
 import { REASON_SENSOR_LOST, type JobService } from './job-service.js';
 import type { RegistryService } from './registry-service.js';
@@ -11,13 +11,13 @@ import type { RegistryService } from './registry-service.js';
  */
 export class Reactions {
   constructor(
-    private readonly state: FleetState,
+    private readonly state: FleetModel,
     private readonly jobs: JobService,
     private readonly registries: RegistryService,
     private readonly log: (line: string) => void,
   ) {}
 
-  handle(events: AppliedEvent[]): void {
+  handle(events: ModelEvent[]): void {
     for (const event of events) {
       const context: WriteContext = {
         orgId: String(event.metadata['orgId']),
@@ -30,7 +30,7 @@ export class Reactions {
     }
   }
 
-  private react(event: AppliedEvent, context: WriteContext): void {
+  private react(event: ModelEvent, context: WriteContext): void {
     switch (event.type) {
       case 'SensorWentOffline': {
         const data = event.data as EventData<'SensorWentOffline'>;
@@ -49,7 +49,7 @@ export class Reactions {
       }
       case 'SensorDeleted': {
         const { sensorId } = event.data as EventData<'SensorDeleted'>;
-        for (const jobId of this.state.jobsBySensor.get(sensorId) ?? []) {
+        for (const jobId of this.state.jobHistory(sensorId)) {
           if (this.state.jobs.get(jobId)?.status === 'assigned') this.run(this.jobs.failUnfinished(jobId, 'sensor deleted', context));
         }
         this.reevaluateRegistryOf(sensorId, context);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FleetState, Registry } from '../domain/fleet-state.js';
+import type { FleetModel, Registry } from '../domain/fleet-model.js';
 import { decideRegistryStatus } from '../domain/registry-status.js';
 import type { Clock } from './clock.js';
 import type { EventWriter, WriteContext } from './event-writer.js';
@@ -12,7 +12,7 @@ export const registryLock = (id: string) => `registry:${id}`;
 
 export class RegistryService {
   constructor(
-    private readonly state: FleetState,
+    private readonly state: FleetModel,
     private readonly writer: EventWriter,
     private readonly locks: KeyedSerializer,
     private readonly clock: Clock,

@@ -1,4 +1,4 @@
-import type { AppliedEvent, FleetState } from '../domain/fleet-state.js';
+import type { ModelEvent, FleetModel } from '../domain/fleet-model.js';
 import type { Clock } from './clock.js';
 import type { JobService } from './job-service.js';
 
@@ -7,7 +7,7 @@ export class RegistryScheduler {
   private readonly timers = new Map<string, unknown>();
 
   constructor(
-    private readonly state: FleetState,
+    private readonly state: FleetModel,
     private readonly jobs: JobService,
     private readonly clock: Clock,
     private readonly log: (line: string) => void,
@@ -17,7 +17,7 @@ export class RegistryScheduler {
     for (const registry of this.state.registries.values()) this.arm(registry.id);
   }
 
-  handle(events: AppliedEvent[]): void {
+  handle(events: ModelEvent[]): void {
     for (const event of events) {
       if (event.type === 'RegistryCreated' || event.type === 'RegistryScheduleChanged' || event.type === 'RegistryDeleted') {
         this.arm((event.data as { registryId: string }).registryId);

@@ -1,25 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { EventData, SensorStatus } from '@harborguard/shared';
-import type { FleetState, Job, Sensor } from '../domain/fleet-state.js';
+import type { EventData, JobRow, SensorStatus } from '@harborguard/shared';
+import type { FleetModel, Job, Sensor, SensorDetails } from '../domain/fleet-model.js';
 import type { SensorSupervisor } from '../actors/sensor-supervisor.js';
 import { sensorStream } from '../actors/sensor-mailbox.js';
 import type { Clock } from './clock.js';
 import type { EventWriter, WriteContext } from './event-writer.js';
 import type { KeyedSerializer } from './serializer.js';
 import { AppError } from './app-error.js';
-import type { JobOutcome, JobService, JobView } from './job-service.js';
+import type { JobOutcome, JobService } from './job-service.js';
 import type { RegistryService } from './registry-service.js';
 import type { SensorPrincipal, UserPrincipal } from './principal.js';
-
-export interface SensorDetails {
-  name: string;
-  hostname: string;
-  version: string;
-  os: string;
-  arch: string;
-  capabilities: string[];
-  scannerVersions: Record<string, string>;
-}
 
 export interface RegistrationInput extends SensorDetails {
   /** Sent by newer agents that remember their id. */
@@ -50,7 +40,7 @@ function sensorContext(principal: SensorPrincipal, sensorId: string, at: number)
 /** Everything a sensor does, and what operators do to sensors. */
 export class SensorService {
   constructor(
-    private readonly state: FleetState,
+    private readonly state: FleetModel,
     private readonly writer: EventWriter,
     private readonly locks: KeyedSerializer,
     private readonly supervisor: SensorSupervisor,
@@ -104,7 +94,7 @@ export class SensorService {
   }
 
   /** A job report. Without a sensor id (the wire route), the job's own sensor is the reporter. */
-  async report(principal: SensorPrincipal, input: { jobId: string; status: JobOutcome; error?: string | undefined; sensorId?: string | undefined }): Promise<JobView> {
+  async report(principal: SensorPrincipal, input: { jobId: string; status: JobOutcome; error?: string | undefined; sensorId?: string | undefined }): Promise<JobRow> {
     const reporterId = input.sensorId ?? this.sensorOfJob(principal, input.jobId);
     if (reporterId !== undefined) await this.contact(principal, reporterId);
     const at = this.clock.now();

@@ -1,5 +1,5 @@
 import type { EventData } from '@harborguard/shared';
-import type { Registry, Sensor } from './fleet-state.js';
+import type { Registry, Sensor } from './fleet-model.js';
 
 const label = (sensor: Sensor) => (sensor.name ? `"${sensor.name}" (${sensor.id})` : sensor.id);
 

@@ -1,5 +1,5 @@
 import type { FleetChange } from '@harborguard/shared';
-import type { ProjectedEvent, ReadModel, RowChanges } from './read-model.js';
+import type { ModelEvent, FleetModel, RowChanges } from '../domain/fleet-model.js';
 import type { ReadQueries } from './read-queries.js';
 
 interface Entry {
@@ -37,7 +37,7 @@ export class LiveFeed {
   private readonly bufferSize: number;
 
   constructor(
-    private readonly model: ReadModel,
+    private readonly model: FleetModel,
     private readonly queries: ReadQueries,
     options: LiveFeedOptions = {},
   ) {
@@ -48,7 +48,7 @@ export class LiveFeed {
   }
 
   /** From the projector: rows an event changed. */
-  onRowChanges(changes: RowChanges, event: ProjectedEvent): void {
+  onRowChanges(changes: RowChanges, event: ModelEvent): void {
     for (const sensorId of changes.sensors) {
       const sensor = this.model.sensors.get(sensorId);
       if (sensor && this.watched.has(sensor.orgId)) {

@@ -1,8 +1,8 @@
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
-import type { ReadModel, RowChanges, ProjectedEvent } from './read-model.js';
+import { modelEventOf, type FleetModel, type ModelEvent, type RowChanges } from '../domain/fleet-model.js';
 import type { ReadModelStore } from './read-model-store.js';
 
-export type ChangeListener = (changes: RowChanges, event: ProjectedEvent) => void;
+export type ChangeListener = (changes: RowChanges, event: ModelEvent) => void;
 
 export interface ProjectorOptions {
   /** How often changed rows and the checkpoint are written while events flow. */
@@ -39,7 +39,7 @@ export class Projector {
 
   constructor(
     private readonly store: EventStore,
-    private readonly model: ReadModel,
+    private readonly model: FleetModel,
     private readonly persistence: ReadModelStore,
     private readonly options: ProjectorOptions = {},
   ) {
@@ -119,12 +119,13 @@ export class Projector {
   }
 
   private applyEvent(event: RecordedEvent): void {
-    const changes = this.model.apply(event);
+    const modelEvent = modelEventOf(event);
+    const changes = this.model.apply(modelEvent);
     this.lastEventAt = event.recordedAt;
     this.release();
     for (const listener of this.listeners) {
       try {
-        listener(changes, event);
+        listener(changes, modelEvent);
       } catch (error) {
         this.log(`read model listener failed on ${event.type}: ${(error as Error).stack ?? String(error)}`);
       }

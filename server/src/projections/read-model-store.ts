@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RecordKind } from './read-model.js';
+import type { RecordKind } from '../domain/fleet-model.js';
 
 /**
  * Where the read models are kept between runs: every row as JSON, and the position of the

@@ -1,7 +1,7 @@
 import { SECRET_EVENT_FIELDS, type ApiKeyRow, type AuditEvent, type FleetSummary, type JobRow, type Page, type RegistryRow, type SensorDetail, type SensorRow, type SensorStatus } from '@harborguard/shared';
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
 import { AppError } from '../app/app-error.js';
-import { sensorSortKey, type JobRecord, type ReadModel, type SensorRecord, type SensorSortKey } from './read-model.js';
+import { sensorSortKey, toJobRow, type FleetModel, type Sensor, type SensorSortKey } from '../domain/fleet-model.js';
 
 /** The live part of a row: what the sensor's actor knows that is not an event. */
 export type LiveSensor = (sensorId: string) => { lastContactAt: number } | undefined;
@@ -46,18 +46,18 @@ const isSortKey = (value: unknown): value is SensorSortKey =>
 /** Answers the read API from the read models, always within the caller's org. */
 export class ReadQueries {
   constructor(
-    private readonly model: ReadModel,
+    private readonly model: FleetModel,
     private readonly store: EventStore,
     private readonly live: LiveSensor,
     private readonly now: () => number,
   ) {}
 
-  sensorRow(sensor: SensorRecord): SensorRow {
+  sensorRow(sensor: Sensor): SensorRow {
     const live = this.live(sensor.id);
     const registry = sensor.registryId === null ? undefined : this.model.registries.get(sensor.registryId);
     const history = this.model.jobHistory(sensor.id);
     const recentJobs: JobRow[] = [];
-    for (let i = history.length - 1; i >= 0 && recentJobs.length < RECENT_JOBS; i--) recentJobs.push(jobRow(this.model.jobs.get(history[i]!)!));
+    for (let i = history.length - 1; i >= 0 && recentJobs.length < RECENT_JOBS; i--) recentJobs.push(toJobRow(this.model.jobs.get(history[i]!)!));
     return {
       id: sensor.id,
       name: sensor.name,
@@ -82,13 +82,13 @@ export class ReadQueries {
   listSensors(orgId: string, query: SensorListQuery): Page<SensorRow> & { total: number } {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isSortKey);
     const search = query.search?.toLowerCase();
-    const matches = (sensor: SensorRecord) =>
+    const matches = (sensor: Sensor) =>
       (query.status === undefined || sensor.status === query.status) &&
       (query.registryId === undefined || sensor.registryId === query.registryId) &&
       (search === undefined || search === '' || sensor.name.toLowerCase().includes(search) || sensor.hostname.toLowerCase().includes(search) || sensor.id.toLowerCase().includes(search));
     const filtered = query.status === undefined && query.registryId === undefined && !search;
     const items: SensorRow[] = [];
-    let last: SensorRecord | undefined;
+    let last: Sensor | undefined;
     let more = false;
     for (const id of this.model.sensorsInOrder(orgId, after)) {
       const sensor = this.model.sensors.get(id)!;
@@ -132,7 +132,7 @@ export class ReadQueries {
   job(orgId: string, id: string): JobRow {
     const job = this.model.jobs.get(id);
     if (!job || job.orgId !== orgId) throw new AppError('not_found', `Job ${id} not found`);
-    return jobRow(job);
+    return toJobRow(job);
   }
 
   /** Newest first. */
@@ -143,7 +143,7 @@ export class ReadQueries {
       if (job.orgId !== orgId) continue;
       if (filter.registryId !== undefined && job.registryId !== filter.registryId) continue;
       if (filter.status !== undefined && job.status !== filter.status) continue;
-      rows.push(jobRow(job));
+      rows.push(toJobRow(job));
       if (rows.length === limit) break;
     }
     return rows;
@@ -154,9 +154,17 @@ export class ReadQueries {
     const rows: ApiKeyRow[] = [];
     for (const key of this.model.apiKeys.values()) {
       if (key.orgId !== orgId) continue;
-      const { orgId: _orgId, previousValidUntil, ...row } = key;
-      const graceRunning = previousValidUntil !== null && Date.parse(previousValidUntil) > now && key.status === 'active';
-      rows.push({ ...row, previousKeyValidUntil: graceRunning ? previousValidUntil : null });
+      const graceRunning = key.previous !== null && key.previous.validUntil > now && !key.revoked;
+      rows.push({
+        id: key.id,
+        name: key.name,
+        keyPrefix: key.keyPrefix,
+        status: key.revoked ? 'revoked' : 'active',
+        createdAt: key.createdAt,
+        rotatedAt: key.rotatedAt,
+        revokedAt: key.revokedAt,
+        previousKeyValidUntil: graceRunning ? new Date(key.previous!.validUntil).toISOString() : null,
+      });
     }
     return rows.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
@@ -197,15 +205,15 @@ export class ReadQueries {
     }
   }
 
-  ownSensor(orgId: string, id: string): SensorRecord {
+  ownSensor(orgId: string, id: string): Sensor {
     const sensor = this.model.sensors.get(id);
-    if (!sensor || sensor.orgId !== orgId) throw new AppError('not_found', `Sensor ${id} not found`);
+    if (!sensor || sensor.orgId !== orgId || sensor.deleted) throw new AppError('not_found', `Sensor ${id} not found`);
     return sensor;
   }
 
   private registryRow(id: string): RegistryRow {
     const { orgId: _orgId, statusSensorId: _sensor, deleted: _deleted, ...row } = this.model.registries.get(id)!;
-    return { ...row, boundSensorIds: this.model.boundSensorIds(id) };
+    return { ...row, boundSensorIds: this.model.sensorsBoundTo(id).map((sensor) => sensor.id) };
   }
 
   private jobHistoryPage(sensorId: string, cursor: string | undefined, limit: number): Page<JobRow> {
@@ -213,7 +221,7 @@ export class ReadQueries {
     const before = cursor === undefined ? history.length : decodeCursor(cursor, (v): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= history.length);
     const items: JobRow[] = [];
     let index = before - 1;
-    for (; index >= 0 && items.length < limit; index--) items.push(jobRow(this.model.jobs.get(history[index]!)!));
+    for (; index >= 0 && items.length < limit; index--) items.push(toJobRow(this.model.jobs.get(history[index]!)!));
     return { items, next: index >= 0 ? encodeCursor(index + 1) : null };
   }
 
@@ -223,11 +231,6 @@ export class ReadQueries {
     const next = events.length > limit ? encodeCursor(events[limit]!.revision.toString()) : null;
     return { items: events.slice(0, limit).map(auditEvent), next };
   }
-}
-
-export function jobRow(job: JobRecord): JobRow {
-  const { orgId: _orgId, assignedPosition: _position, ...row } = job;
-  return { ...row, results: row.results && { ...row.results, vulnerabilityCounts: { ...row.results.vulnerabilityCounts } } };
 }
 
 /** An event as auditors see it: secret hashes removed. */
