@@ -20,8 +20,12 @@ export class SensorSupervisor {
   /** Told of contacts that changed nothing but the last-contact time (not events). */
   contactListener: (sensorId: string) => void = () => {};
 
+  /** One closure shared by every actor, not one per actor. */
+  private readonly now: () => number;
+
   constructor(private readonly options: SupervisorOptions) {
     this.log = options.log ?? (() => {});
+    this.now = () => options.clock.now();
   }
 
   get size(): number {
@@ -37,7 +41,7 @@ export class SensorSupervisor {
       if (sensor.deleted || this.mailboxes.has(sensor.id)) continue;
       this.spawn(sensor.id, sensor.orgId, {
         resumeAs: sensor.status,
-        now: bootAt,
+        startedAt: bootAt,
         lastContactAt: Date.parse(sensor.lastContactAt),
         jobId: sensor.currentJobId,
         clockSkewMs: sensor.clockSkewMs,
@@ -48,7 +52,7 @@ export class SensorSupervisor {
   /** Starts the actor of a sensor whose registration was just stored. */
   start(sensorId: string, orgId: string, at: number): void {
     this.mailboxes.get(sensorId)?.stop();
-    this.spawn(sensorId, orgId, { resumeAs: 'online', now: at, lastContactAt: at });
+    this.spawn(sensorId, orgId, { resumeAs: 'online', startedAt: at, lastContactAt: at });
   }
 
   has(sensorId: string): boolean {
@@ -88,9 +92,10 @@ export class SensorSupervisor {
   private spawn(
     sensorId: string,
     orgId: string,
-    input: { resumeAs: 'online' | 'scanning' | 'offline'; now: number; lastContactAt: number; jobId?: string | null; clockSkewMs?: number | null },
+    input: { resumeAs: 'online' | 'scanning' | 'offline'; startedAt: number; lastContactAt: number; jobId?: string | null; clockSkewMs?: number | null },
   ): void {
     const { clock, writer, offlineAfterMs } = this.options;
-    this.mailboxes.set(sensorId, new SensorMailbox(sensorId, orgId, { sensorId, offlineAfterMs, ...input }, clock, writer, this.log, (id) => this.contactListener(id)));
+    const machineInput = { sensorId, offlineAfterMs, now: this.now, ...input };
+    this.mailboxes.set(sensorId, new SensorMailbox(sensorId, orgId, machineInput, clock, writer, this.log, (id) => this.contactListener(id)));
   }
 }

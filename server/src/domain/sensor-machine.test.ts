@@ -11,7 +11,7 @@ function startSensor(overrides: Partial<SensorMachineInput> = {}) {
   clock.set(T0);
   const actor = createActor(sensorMachine, {
     clock,
-    input: { sensorId: 's-1', offlineAfterMs: THRESHOLD, resumeAs: 'online', now: T0, ...overrides },
+    input: { sensorId: 's-1', offlineAfterMs: THRESHOLD, resumeAs: 'online', startedAt: T0, now: () => clock.now(), ...overrides },
   });
   const emitted: DomainEvent[] = [];
   actor.on('*', (event) => emitted.push(event));
@@ -63,6 +63,25 @@ describe('sensor machine', () => {
     });
   });
 
+  it('after a long stream of contacts, goes offline exactly one threshold after the last', () => {
+    const { clock, status, contact, emitted } = startSensor();
+    for (let i = 0; i < 300; i++) {
+      clock.increment(1_000 + (i % 7) * 13);
+      contact();
+    }
+    const last = clock.now();
+    clock.increment(THRESHOLD - 1);
+    expect(status()).toBe('online');
+    clock.increment(1);
+    expect(status()).toBe('offline');
+    expect(emitted).toEqual([
+      {
+        type: 'SensorWentOffline',
+        data: { sensorId: 's-1', lastHeartbeatAt: new Date(last).toISOString(), at: new Date(last + THRESHOLD).toISOString(), thresholdMs: THRESHOLD },
+      },
+    ]);
+  });
+
   it('a contact that changes nothing emits nothing', () => {
     const { clock, contact, emitted } = startSensor();
     for (let i = 0; i < 10; i++) {
@@ -106,7 +125,7 @@ describe('sensor machine', () => {
   it('restored actors get a full threshold from boot, however old their last contact', () => {
     // Boot happens at T0; the sensor was last heard from ten thresholds earlier.
     const lastContactAt = T0 - 10 * THRESHOLD;
-    const { clock, status, emitted } = startSensor({ now: T0, lastContactAt });
+    const { clock, status, emitted } = startSensor({ startedAt: T0, lastContactAt });
     expect(status()).toBe('online');
     clock.increment(THRESHOLD - 1);
     expect(status()).toBe('online');

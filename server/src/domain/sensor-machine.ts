@@ -4,7 +4,10 @@ import type { DomainEvent, EventData } from '@harborguard/shared';
 /**
  * The life of one sensor. `connected` (online ⇄ scanning) turns `offline` when no
  * authenticated sensor request arrived for OFFLINE_AFTER; the timer is the actor's own
- * `after` transition, restarted by re-entering `connected` on every contact.
+ * `after` transition. A contact moves the deadline to contact + OFFLINE_AFTER; when the timer
+ * fires before the deadline it re-enters `connected`, armed for the time left. So a sensor
+ * goes offline exactly at last contact + threshold, while a heartbeat costs one assignment
+ * instead of cancelling and re-arming a timer (thousands of heartbeats a second).
  * Domain events leave the machine through `emit`; the mailbox stores them.
  */
 
@@ -24,8 +27,10 @@ export interface SensorMachineInput {
   offlineAfterMs: number;
   /** The state to enter: 'online' for a new sensor, the stored state after a restart. */
   resumeAs: ResumeState;
-  /** When the offline timer window starts: now for a new sensor, boot time after a restart. */
-  now: number;
+  /** When the offline window starts: now for a new sensor, boot time after a restart. */
+  startedAt: number;
+  /** The actor's clock: the timer is armed for the time left from now. */
+  now: () => number;
   /** Last contact known when restoring (server time, ms). */
   lastContactAt?: number;
   jobId?: string | null;
@@ -36,8 +41,11 @@ export interface SensorMachineContext {
   sensorId: string;
   offlineAfterMs: number;
   lastContactAt: number;
-  /** Start of the current offline timer window: the last contact, or boot time after a restart. */
+  /** Start of the current offline window: the last contact, or boot time after a restart. */
   windowStartedAt: number;
+  /** When the armed timer is due. */
+  timerDueAt: number;
+  now: () => number;
   jobId: string | null;
   resumeAs: ResumeState;
   /** Last recorded skew beyond tolerance, or null while the sensor's clock agrees with ours. */
@@ -62,18 +70,22 @@ export const sensorMachine = setup({
     emitted: {} as DomainEvent,
   },
   delays: {
-    OFFLINE_AFTER: ({ context }) => context.offlineAfterMs,
+    OFFLINE_AFTER: ({ context }) => Math.max(0, context.timerDueAt - context.now()),
   },
   guards: {
     resumesOffline: ({ context }) => context.resumeAs === 'offline',
     resumesScanning: ({ context }) => context.resumeAs === 'scanning' && context.jobId !== null,
     isCurrentJob: ({ context, event }) => event.type === 'JOB_ENDED' && event.jobId === context.jobId,
+    silentForThreshold: ({ context }) => context.windowStartedAt + context.offlineAfterMs <= context.timerDueAt,
   },
   actions: {
     recordContact: assign(({ event }) => {
       const at = (event as { at: number }).at;
       return { lastContactAt: at, windowStartedAt: at };
     }),
+    armTimer: assign(({ context, event }) => ({ timerDueAt: (event as { at: number }).at + context.offlineAfterMs })),
+    // The timer fired early: the sensor called since it was armed. Wait for the time left.
+    rearmTimer: assign(({ context }) => ({ timerDueAt: context.windowStartedAt + context.offlineAfterMs })),
     emitCameOnline: emit(({ context, event }) => ({
       type: 'SensorCameOnline',
       data: { sensorId: context.sensorId, at: iso((event as { at: number }).at), from: 'offline' },
@@ -119,8 +131,10 @@ export const sensorMachine = setup({
   context: ({ input }) => ({
     sensorId: input.sensorId,
     offlineAfterMs: input.offlineAfterMs,
-    lastContactAt: input.lastContactAt ?? input.now,
-    windowStartedAt: input.now,
+    lastContactAt: input.lastContactAt ?? input.startedAt,
+    windowStartedAt: input.startedAt,
+    timerDueAt: input.startedAt + input.offlineAfterMs,
+    now: input.now,
     jobId: input.jobId ?? null,
     resumeAs: input.resumeAs,
     clockSkewMs: input.clockSkewMs ?? null,
@@ -138,11 +152,14 @@ export const sensorMachine = setup({
     connected: {
       initial: 'online',
       after: {
-        OFFLINE_AFTER: { target: 'offline', actions: ['emitWentOffline', 'clearJob'] },
+        OFFLINE_AFTER: [
+          { guard: 'silentForThreshold', target: 'offline', actions: ['emitWentOffline', 'clearJob'] },
+          // Re-entering arms the timer again; history keeps online/scanning as it was.
+          { target: '.resume', reenter: true, actions: 'rearmTimer' },
+        ],
       },
       on: {
-        // Re-entering restarts the `after` timer; history keeps online/scanning as it was.
-        CONTACT: { target: '.resume', reenter: true, actions: ['recordContact', 'observeClockSkew'] },
+        CONTACT: { actions: ['recordContact', 'observeClockSkew'] },
       },
       states: {
         online: {
@@ -156,7 +173,7 @@ export const sensorMachine = setup({
     },
     offline: {
       on: {
-        CONTACT: { target: 'connected.online', actions: ['recordContact', 'emitCameOnline', 'observeClockSkew'] },
+        CONTACT: { target: 'connected.online', actions: ['recordContact', 'armTimer', 'emitCameOnline', 'observeClockSkew'] },
       },
     },
   },
