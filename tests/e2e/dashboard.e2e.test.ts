@@ -24,10 +24,10 @@ describe('dashboard', () => {
 
   /** Set on the window after sign-in: still there later proves no full reload happened. */
   async function markPage() {
-    await page.evaluate(() => ((window as unknown as { hgMarker: number }).hgMarker = 42));
+    await page.evaluate(() => ((globalThis as unknown as { hgMarker: number }).hgMarker = 42));
   }
   async function expectSamePage() {
-    expect(await page.evaluate(() => (window as unknown as { hgMarker?: number }).hgMarker)).toBe(42);
+    expect(await page.evaluate(() => (globalThis as unknown as { hgMarker?: number }).hgMarker)).toBe(42);
   }
 
   beforeAll(async () => {
