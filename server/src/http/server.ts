@@ -29,8 +29,13 @@ export interface RunningServer {
 
 const TRPC_PATH = '/api/trpc';
 
+export type HarborGuardServer = Server & {
+  /** Tells WebSocket clients to reconnect and closes their connections, so the server can close. */
+  closeLive(): void;
+};
+
 /** One HTTP server: health, tRPC over HTTP and WebSocket, the sensor wire routes, the dashboard. */
-export function createHttpServer(options: HttpServerOptions): Server {
+export function createHttpServer(options: HttpServerOptions): HarborGuardServer {
   const log = options.log ?? ((line: string) => console.error(line));
   const createContext = (authorization: string | undefined): Context => ({ app: options.getApp(), authorization });
 
@@ -139,14 +144,16 @@ export function createHttpServer(options: HttpServerOptions): Server {
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
-  server.on('close', () => {
+  const closeLive = () => {
     wsHandler.broadcastReconnectNotification();
+    // 1012: service restart. An upgraded socket would otherwise keep the server open forever.
+    for (const client of wss.clients) client.close(1012, 'Service restarting');
     wss.close();
-  });
-  return server;
+  };
+  return Object.assign(server, { closeLive });
 }
 
-export async function listen(server: Server, port: number, host: string): Promise<RunningServer> {
+export async function listen(server: HarborGuardServer, port: number, host: string): Promise<RunningServer> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -162,6 +169,7 @@ export async function listen(server: Server, port: number, host: string): Promis
     url: `http://${shownHost}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
+        server.closeLive();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
