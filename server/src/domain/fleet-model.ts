@@ -21,8 +21,9 @@ export interface ModelEvent {
 export function modelEventOf<E extends { streamName: string; revision: bigint; position: bigint; type: string; data: unknown; metadata: Record<string, unknown>; recordedAt: Date }>(
   event: E,
 ): ModelEvent & { position: bigint } {
-  const occurredAt = typeof event.metadata['occurredAt'] === 'string' ? event.metadata['occurredAt'] : event.recordedAt.toISOString();
-  return { streamName: event.streamName, revision: event.revision, position: event.position, type: event.type, data: event.data, metadata: { ...event.metadata, occurredAt } };
+  // The usual case needs no copy: rebuilds apply every event of the log through here.
+  if (typeof event.metadata['occurredAt'] === 'string') return event as unknown as ModelEvent & { position: bigint };
+  return { ...event, metadata: { ...event.metadata, occurredAt: event.recordedAt.toISOString() } };
 }
 
 export interface Org {

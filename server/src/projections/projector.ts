@@ -7,7 +7,7 @@ export type ChangeListener = (changes: RowChanges, event: ModelEvent) => void;
 export interface ProjectorOptions {
   /** How often changed rows and the checkpoint are written while events flow. */
   flushIntervalMs?: number;
-  /** Write early when this many events are waiting. */
+  /** Write early when this many events are waiting (while live; catch-up writes in larger steps). */
   flushAfterEvents?: number;
   log?: (line: string) => void;
 }
@@ -106,7 +106,7 @@ export class Projector {
 
   /** Catch-up in pages: far fewer asynchronous steps than one per event. */
   private async catchUp(): Promise<void> {
-    const PAGE = 5_000;
+    const PAGE = 500;
     for (;;) {
       const from = this.model.position;
       const page = await this.store.readAll({ fromPosition: from ?? 'start', maxCount: PAGE });
@@ -130,7 +130,9 @@ export class Projector {
         this.log(`read model listener failed on ${event.type}: ${(error as Error).stack ?? String(error)}`);
       }
     }
-    if (++this.pendingEvents >= (this.options.flushAfterEvents ?? 10_000)) this.flush();
+    // Catching up, rows change many times between writes: write them in large steps.
+    const flushAfter = this.caughtUp ? (this.options.flushAfterEvents ?? 10_000) : 250_000;
+    if (++this.pendingEvents >= flushAfter) this.flush();
   }
 
   private async run(onCaughtUp: () => void): Promise<void> {
