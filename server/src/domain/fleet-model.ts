@@ -234,6 +234,11 @@ export class FleetModel {
     return (this.sensorOrder.get(orgId) ?? new SortedIndex(compareSensorKeys)).from(after);
   }
 
+  /** An org's sensor ids in list order, without copying, and where those after `after` start. */
+  sensorOrderOf(orgId: string, after?: SensorSortKey): { ids: readonly string[]; start: number } {
+    return this.sensorOrder.get(orgId)?.ordered(after) ?? { ids: [], start: 0 };
+  }
+
   sensorCount(orgId: string): number {
     return this.sensorOrder.get(orgId)?.size ?? 0;
   }

@@ -52,6 +52,12 @@ export class SortedIndex<K> {
     while (index < this.ids.length) yield this.ids[index++]!;
   }
 
+  /** All ids in order (read-only view), and where the ids after `after` start. */
+  ordered(after?: K): { ids: readonly string[]; start: number } {
+    this.sort();
+    return { ids: this.ids, start: after === undefined ? 0 : this.upperBound(after) };
+  }
+
   keyOf(id: string): K | undefined {
     return this.keys.get(id);
   }

@@ -1,7 +1,7 @@
 import { SECRET_EVENT_FIELDS, type ApiKeyRow, type AuditEvent, type FleetSummary, type JobRow, type Page, type RegistryRow, type SensorDetail, type SensorRow, type SensorStatus } from '@harborguard/shared';
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
 import { AppError } from '../app/app-error.js';
-import { sensorSortKey, toJobRow, type FleetModel, type Sensor, type SensorSortKey } from '../domain/fleet-model.js';
+import { compareSensorKeys, sensorSortKey, toJobRow, type FleetModel, type Sensor, type SensorSortKey } from '../domain/fleet-model.js';
 
 /** The live part of a row: what the sensor's actor knows that is not an event. */
 export type LiveSensor = (sensorId: string) => { lastContactAt: number } | undefined;
@@ -25,6 +25,8 @@ export interface AuditQuery {
 }
 
 const RECENT_JOBS = 5;
+/** Sorts after every offline sensor and before every connected one. */
+const LAST_OFFLINE_KEY: SensorSortKey = [0, '\u{10FFFF}', '\u{10FFFF}'];
 /** One audit page reads at most this many events of the log, so a sparse filter cannot stall a request. */
 const AUDIT_SCAN_LIMIT = 20_000;
 
@@ -45,6 +47,8 @@ const isSortKey = (value: unknown): value is SensorSortKey =>
 
 /** Answers the read API from the read models, always within the caller's org. */
 export class ReadQueries {
+  private readonly searchTexts = new Map<string, { name: string; hostname: string; text: string }>();
+
   constructor(
     private readonly model: FleetModel,
     private readonly store: EventStore,
@@ -81,17 +85,28 @@ export class ReadQueries {
   /** Offline first, then by name; filtered; paged by a cursor that survives changes between pages. */
   listSensors(orgId: string, query: SensorListQuery): Page<SensorRow> & { total: number } {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isSortKey);
-    const search = query.search?.toLowerCase();
-    const matches = (sensor: Sensor) =>
-      (query.status === undefined || sensor.status === query.status) &&
-      (query.registryId === undefined || sensor.registryId === query.registryId) &&
-      (search === undefined || search === '' || sensor.name.toLowerCase().includes(search) || sensor.hostname.toLowerCase().includes(search) || sensor.id.toLowerCase().includes(search));
-    const filtered = query.status === undefined && query.registryId === undefined && !search;
+    const search = query.search?.trim().toLowerCase() || undefined;
+    // Candidates in list order: a registry's own sensors, or the whole org's.
+    let ids: readonly string[];
+    let start: number;
+    if (query.registryId !== undefined) {
+      const bound = this.model.sensorsBoundTo(query.registryId).filter((sensor) => sensor.orgId === orgId);
+      const keyed = bound.map((sensor) => ({ id: sensor.id, key: sensorSortKey(sensor) })).sort((a, b) => compareSensorKeys(a.key, b.key));
+      ids = keyed.map((entry) => entry.id);
+      start = after === undefined ? 0 : keyed.filter((entry) => compareSensorKeys(entry.key, after) <= 0).length;
+    } else {
+      ({ ids, start } = this.model.sensorOrderOf(orgId, after));
+      // Offline sensors come first: connected ones start past the last offline key.
+      if (query.status !== undefined && query.status !== 'offline') start = Math.max(start, this.model.sensorOrderOf(orgId, LAST_OFFLINE_KEY).start);
+    }
+    const matches = (sensor: Sensor) => (query.status === undefined || sensor.status === query.status) && (search === undefined || this.searchText(sensor).includes(search));
+
     const items: SensorRow[] = [];
     let last: Sensor | undefined;
     let more = false;
-    for (const id of this.model.sensorsInOrder(orgId, after)) {
-      const sensor = this.model.sensors.get(id)!;
+    for (let i = start; i < ids.length; i++) {
+      const sensor = this.model.sensors.get(ids[i]!)!;
+      if (query.status === 'offline' && sensor.status !== 'offline' && query.registryId === undefined) break;
       if (!matches(sensor)) continue;
       if (items.length === query.limit) {
         more = true;
@@ -100,12 +115,24 @@ export class ReadQueries {
       items.push(this.sensorRow(sensor));
       last = sensor;
     }
-    let total = this.model.sensorCount(orgId);
-    if (!filtered) {
+
+    let total: number;
+    if (search === undefined && query.status === undefined) total = ids.length;
+    else if (search === undefined && query.registryId === undefined) total = this.model.summary(orgId)[query.status!];
+    else {
       total = 0;
-      for (const id of this.model.sensorsInOrder(orgId)) if (matches(this.model.sensors.get(id)!)) total++;
+      for (const id of ids) if (matches(this.model.sensors.get(id)!)) total++;
     }
     return { items, next: more && last ? encodeCursor(sensorSortKey(last)) : null, total };
+  }
+
+  /** Lower-case name, host and id, kept per sensor until its name or host changes. */
+  private searchText(sensor: Sensor): string {
+    const cached = this.searchTexts.get(sensor.id);
+    if (cached !== undefined && cached.name === sensor.name && cached.hostname === sensor.hostname) return cached.text;
+    const text = `${sensor.name}\n${sensor.hostname}\n${sensor.id}`.toLowerCase();
+    this.searchTexts.set(sensor.id, { name: sensor.name, hostname: sensor.hostname, text });
+    return text;
   }
 
   async sensorDetail(orgId: string, input: { id: string; jobsCursor?: string | undefined; auditCursor?: string | undefined; limit: number }): Promise<SensorDetail> {
