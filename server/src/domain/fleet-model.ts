@@ -123,6 +123,9 @@ export const compareSensorKeys = (a: SensorSortKey, b: SensorSortKey) =>
   a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0);
 export const sensorSortKey = (sensor: Sensor): SensorSortKey => [RANK[sensor.status], (sensor.name || sensor.hostname || sensor.id).toLowerCase(), sensor.id];
 
+/** What the indexes of a sensor depend on. */
+type SensorIndexed = Pick<Sensor, 'status' | 'registryId' | 'name' | 'hostname'>;
+
 /** Which sensor rows an event changed, so live views can be told. */
 export interface RowChanges {
   sensors: Set<string>;
@@ -156,14 +159,19 @@ export class FleetModel {
   private readonly jobsOfSensor = new Map<string, string[]>();
   private readonly sensorsOfRegistry = new Map<string, Set<string>>();
   private readonly counts = new Map<string, FleetSummary>();
-  private readonly dirty = new Map<string, RecordKind>();
+  private readonly dirty = new Map<RecordKind, Set<string>>();
 
   /** `trackChanges`: remember changed records so they can be stored (the read model does). */
   constructor(private readonly trackChanges = false) {}
 
-  /** Applies one event; returns the sensor rows it changed. */
+  private readonly changes: RowChanges = { sensors: new Set(), removedSensors: new Set() };
+
+  /** Applies one event; returns the sensor rows it changed (valid until the next call). */
   apply(event: ModelEvent & { position?: bigint }): RowChanges {
-    const changes: RowChanges = { sensors: new Set(), removedSensors: new Set() };
+    // One object, cleared per event: listeners read it synchronously, and a rebuild applies millions.
+    const changes = this.changes;
+    changes.sensors.clear();
+    changes.removedSensors.clear();
     this.revisions.set(event.streamName, event.revision);
     const handler = this.handlers[event.type as EventType] as ((data: unknown, event: ModelEvent, changes: RowChanges) => void) | undefined;
     handler?.(event.data, event, changes);
@@ -196,10 +204,11 @@ export class FleetModel {
 
   /** Records changed since the last call, for storing with the checkpoint. */
   takeDirty(): { kind: RecordKind; id: string; record: unknown | null }[] {
-    const out = [...this.dirty].map(([key, kind]) => {
-      const id = key.slice(kind.length + 1);
-      return { kind, id, record: this.table(kind).get(id) ?? null };
-    });
+    const out: { kind: RecordKind; id: string; record: unknown | null }[] = [];
+    for (const [kind, ids] of this.dirty) {
+      const table = this.table(kind);
+      for (const id of ids) out.push({ kind, id, record: table.get(id) ?? null });
+    }
     this.dirty.clear();
     return out;
   }
@@ -266,7 +275,10 @@ export class FleetModel {
   }
 
   private touch(kind: RecordKind, id: string): void {
-    if (this.trackChanges) this.dirty.set(`${kind}:${id}`, kind);
+    if (!this.trackChanges) return;
+    let ids = this.dirty.get(kind);
+    if (!ids) this.dirty.set(kind, (ids = new Set()));
+    ids.add(id);
   }
 
   private historyOf(sensorId: string): string[] {
@@ -282,10 +294,11 @@ export class FleetModel {
   }
 
   /** Keeps order, counts and registry membership in step with a live sensor's record. */
-  private indexSensor(sensor: Sensor, before: { status: SensorStatus; registryId: string | null } | null): void {
+  private indexSensor(sensor: Sensor, before: SensorIndexed | null): void {
     let order = this.sensorOrder.get(sensor.orgId);
     if (!order) this.sensorOrder.set(sensor.orgId, (order = new SortedIndex(compareSensorKeys)));
-    order.set(sensor.id, sensorSortKey(sensor));
+    const keyChanged = !before || RANK[before.status] !== RANK[sensor.status] || before.name !== sensor.name || before.hostname !== sensor.hostname;
+    if (keyChanged) order.set(sensor.id, sensorSortKey(sensor));
     const counts = this.counts.get(sensor.orgId) ?? emptySummary();
     if (before) counts[before.status]--;
     else counts.total++;
@@ -315,7 +328,7 @@ export class FleetModel {
   private updateSensor(sensorId: string, changes: RowChanges, update: (sensor: Sensor) => void): void {
     const sensor = this.sensors.get(sensorId);
     if (!sensor || sensor.deleted) return;
-    const before = { status: sensor.status, registryId: sensor.registryId };
+    const before: SensorIndexed = { status: sensor.status, registryId: sensor.registryId, name: sensor.name, hostname: sensor.hostname };
     update(sensor);
     this.indexSensor(sensor, before);
     this.touch('sensor', sensorId);
