@@ -1,6 +1,7 @@
+import { toJson } from '../event-json.js';
 import { randomUUID } from 'node:crypto';
 import { jsonEvent, type EventData, type JSONType, type ResolvedEvent } from '@eventstore/db-client';
-import { EventStoreError, InvalidEvent } from '../errors.js';
+import { EventStoreError } from '../errors.js';
 import type { AllFilter, EventMetadata, EventToAppend, RecordedEvent } from '../port.js';
 import { toPortPosition } from './positions.js';
 
@@ -8,19 +9,9 @@ import { toPortPosition } from './positions.js';
 export function toEventData(event: EventToAppend): EventData {
   const data = (event.data ?? null) as JSONType;
   const metadata = (event.metadata ?? {}) as JSONType;
-  assertJson(event.type, 'data', data);
-  assertJson(event.type, 'metadata', metadata);
+  toJson(event.type, 'data', data);
+  toJson(event.type, 'metadata', metadata);
   return jsonEvent({ id: event.id ?? randomUUID(), type: event.type, data, metadata });
-}
-
-function assertJson(eventType: string, field: string, value: unknown): void {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch (error) {
-    throw new InvalidEvent(eventType, `${field} is not JSON-serialisable: ${(error as Error).message}`);
-  }
-  if (json === undefined) throw new InvalidEvent(eventType, `${field} is not JSON-serialisable`);
 }
 
 /** Converts a driver event into the port's shape; positions follow `positions.ts`. */

@@ -1,5 +1,7 @@
+import { AppendSignal } from '../append-signal.js';
+import { toJson } from '../event-json.js';
 import { randomUUID } from 'node:crypto';
-import { EventStoreError, InvalidEvent, StoreUnavailable, WrongExpectedVersion } from '../errors.js';
+import { EventStoreError, StoreUnavailable, WrongExpectedVersion } from '../errors.js';
 import type {
   AllFilter,
   AppendOptions,
@@ -42,7 +44,7 @@ export class InMemoryEventStore implements EventStore {
   readonly #log: InMemoryStoredEvent[];
   readonly #streams: Map<string, InMemoryStoredEvent[]>;
   /** Subscriptions waiting for the next append (or close). */
-  readonly #waiters = new Set<() => void>();
+  readonly #appended = new AppendSignal();
   #closed = false;
 
   /** Pass the `log` of a closed store to simulate a restart over the same events. */
@@ -77,7 +79,7 @@ export class InMemoryEventStore implements EventStore {
     this.#log.push(...stored);
     if (stream) stream.push(...stored);
     else this.#streams.set(streamName, stored);
-    this.#wakeSubscribers();
+    this.#appended.wakeAll();
     const last = stored[stored.length - 1]!;
     return { nextExpectedRevision: last.revision, position: last.position };
   }
@@ -132,7 +134,7 @@ export class InMemoryEventStore implements EventStore {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#wakeSubscribers();
+    this.#appended.wakeAll();
   }
 
   async *#follow({ fromPosition = 'start', filter, signal }: SubscribeToAllOptions): AsyncGenerator<SubscriptionMessage> {
@@ -154,24 +156,8 @@ export class InMemoryEventStore implements EventStore {
         continue;
       }
       // Nothing new: wait, registering synchronously after the check so no append slips between.
-      await this.#nextAppend(signal);
+      await this.#appended.next(signal);
     }
-  }
-
-  #nextAppend(signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.#waiters.delete(done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      this.#waiters.add(done);
-      signal?.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  #wakeSubscribers(): void {
-    for (const wake of [...this.#waiters]) wake();
   }
 
   #assertOpen(): void {
@@ -193,18 +179,6 @@ function filterPredicate(filter: AllFilter | undefined): (event: InMemoryStoredE
   const types = filter?.eventTypes?.length ? new Set(filter.eventTypes) : null;
   return (event) =>
     (prefixes === null || prefixes.some((prefix) => event.streamName.startsWith(prefix))) && (types === null || types.has(event.type));
-}
-
-function toJson(eventType: string, field: string, value: unknown): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch (error) {
-    throw new InvalidEvent(eventType, `${field} is not JSON-serialisable: ${(error as Error).message}`);
-  }
-  // JSON.stringify returns undefined for functions and symbols.
-  if (json === undefined) throw new InvalidEvent(eventType, `${field} is not JSON-serialisable`);
-  return json;
 }
 
 function materialise(stored: InMemoryStoredEvent): RecordedEvent {

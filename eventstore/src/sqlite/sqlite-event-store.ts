@@ -1,7 +1,9 @@
+import { AppendSignal } from '../append-signal.js';
+import { toJson } from '../event-json.js';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { EventStoreError, InvalidEvent, StoreUnavailable, WrongExpectedVersion } from '../errors.js';
+import { EventStoreError, StoreUnavailable, WrongExpectedVersion } from '../errors.js';
 import type {
   AllFilter,
   AppendOptions,
@@ -59,7 +61,7 @@ export class SqliteEventStore implements EventStore {
   readonly #db: Database.Database;
   readonly #file: string;
   readonly #batchSize: number;
-  readonly #waiters = new Set<() => void>();
+  readonly #appended = new AppendSignal();
   readonly #readAllStatements = new Map<string, Database.Statement>();
   readonly #statements;
   readonly #appendTransaction;
@@ -123,7 +125,7 @@ export class SqliteEventStore implements EventStore {
     // Serialise before the transaction: a bad event fails the append with nothing written.
     const prepared = events.map(prepareEvent);
     const result = this.#run('appending', () => this.#appendTransaction(streamName, prepared, options.expectedRevision ?? 'any'));
-    this.#wakeSubscribers();
+    this.#appended.wakeAll();
     return result;
   }
 
@@ -162,7 +164,7 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#wakeSubscribers();
+    this.#appended.wakeAll();
     this.#db.close();
   }
 
@@ -237,24 +239,8 @@ export class SqliteEventStore implements EventStore {
         continue;
       }
       // Registered synchronously after an empty read, so no append can slip in unnoticed.
-      await this.#nextAppend(signal);
+      await this.#appended.next(signal);
     }
-  }
-
-  #nextAppend(signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.#waiters.delete(done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      this.#waiters.add(done);
-      signal?.addEventListener('abort', done, { once: true });
-    });
-  }
-
-  #wakeSubscribers(): void {
-    for (const wake of [...this.#waiters]) wake();
   }
 
   #run<T>(action: string, work: () => T): T {
@@ -277,18 +263,6 @@ function prepareEvent(event: EventToAppend): PreparedEvent {
     data: toJson(event.type, 'data', event.data ?? null),
     metadata: toJson(event.type, 'metadata', event.metadata ?? {}),
   };
-}
-
-function toJson(eventType: string, field: string, value: unknown): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch (error) {
-    throw new InvalidEvent(eventType, `${field} is not JSON-serialisable: ${(error as Error).message}`);
-  }
-  // JSON.stringify returns undefined for functions and symbols.
-  if (json === undefined) throw new InvalidEvent(eventType, `${field} is not JSON-serialisable`);
-  return json;
 }
 
 function toRecordedEvent(row: Row): RecordedEvent {
