@@ -60,11 +60,11 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 const JOB_STATUS_PATH = /^\/api\/agent\/jobs\/([^/]+)\/status$/;
 
 /** Handles a wire route, or returns false when the path is not one. */
-export async function handleWireRoute(app: HarborGuard | null, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
-  const route = matchRoute(req.method ?? 'GET', url.pathname);
+export async function handleWireRoute(app: HarborGuard | null, req: IncomingMessage, res: ServerResponse, path: string, target: string): Promise<boolean> {
+  const route = matchRoute(req.method ?? 'GET', path);
   if (!route) return false;
   try {
-    if (route === 'method-not-allowed') throw new AppError('not_found', `No route ${req.method} ${url.pathname}`);
+    if (route === 'method-not-allowed') throw new AppError('not_found', `No route ${req.method} ${path}`);
     if (!app?.ready) throw new AppError('unavailable', 'Service is starting; retry shortly');
     const principal = app.access.authenticateSensor(req.headers.authorization);
     switch (route.name) {
@@ -81,7 +81,7 @@ export async function handleWireRoute(app: HarborGuard | null, req: IncomingMess
         return sendJson(res, 200, { ok: true, ...ack, nextHeartbeatInMs: app.options.heartbeatIntervalMs }), true;
       }
       case 'jobs': {
-        const id = url.searchParams.get('agentId');
+        const id = new URL(target, 'http://localhost').searchParams.get('agentId');
         if (!id) throw new AppError('bad_request', 'agentId: query parameter is required');
         parse(agentId, id);
         const { jobs, cancelJobs } = await app.sensors.poll(principal, id);

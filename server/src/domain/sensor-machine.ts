@@ -76,6 +76,7 @@ export const sensorMachine = setup({
     resumesOffline: ({ context }) => context.resumeAs === 'offline',
     resumesScanning: ({ context }) => context.resumeAs === 'scanning' && context.jobId !== null,
     isCurrentJob: ({ context, event }) => event.type === 'JOB_ENDED' && event.jobId === context.jobId,
+    reportsItsClock: ({ event }) => event.type === 'CONTACT' && event.sensorTime !== undefined,
     silentForThreshold: ({ context }) => context.windowStartedAt + context.offlineAfterMs <= context.timerDueAt,
   },
   actions: {
@@ -159,7 +160,11 @@ export const sensorMachine = setup({
         ],
       },
       on: {
-        CONTACT: { actions: ['recordContact', 'observeClockSkew'] },
+        CONTACT: [
+          { guard: 'reportsItsClock', actions: ['recordContact', 'observeClockSkew'] },
+          // The common heartbeat: one assignment, nothing else.
+          { actions: 'recordContact' },
+        ],
       },
       states: {
         online: {

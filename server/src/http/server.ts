@@ -58,8 +58,10 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = url.pathname;
+    // The path without a full URL parse: this runs for every heartbeat.
+    const target = req.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const path = queryAt < 0 ? target : target.slice(0, queryAt);
     if (path === '/healthz') {
       const app = options.getApp();
       return sendJson(res, 200, { status: 'ok', ready: app?.ready ?? false });
@@ -68,9 +70,9 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
     if (path === '/metrics') return metrics(res);
     if (path === TRPC_PATH || path.startsWith(`${TRPC_PATH}/`)) return trpc(req, res);
     if (path === SESSION_PATH) return handleSession(options.getApp(), req, res);
-    if (await handleWireRoute(options.getApp(), req, res, url)) return;
+    if (await handleWireRoute(options.getApp(), req, res, path, target)) return;
     if (path.startsWith('/api/')) return sendJson(res, 404, { error: `No route ${req.method} ${path}` });
-    if (options.serveStatic && (await options.serveStatic(req, res, url))) return;
+    if (options.serveStatic && (await options.serveStatic(req, res, new URL(target, 'http://localhost')))) return;
     sendJson(res, 404, { error: `Not found: ${path}` });
   }
 
