@@ -1,6 +1,6 @@
 import { createActor, type Actor } from 'xstate';
 import type { DomainEvent } from '@harborguard/shared';
-import { sensorMachine, statusOf, type ResumeState, type SensorMachineEvent, type SensorMachineInput } from '../domain/sensor-machine.js';
+import { lastContact, sensorMachine, statusOf, type ContactClock, type ResumeState, type SensorMachineEvent, type SensorMachineInput } from '../domain/sensor-machine.js';
 import type { ModelEvent } from '../domain/fleet-model.js';
 import type { Clock } from '../app/clock.js';
 import type { EventWriter, WriteContext } from '../app/event-writer.js';
@@ -16,6 +16,7 @@ export class SensorMailbox {
   private readonly actor: Actor<typeof sensorMachine>;
   private pending: DomainEvent[] = [];
   private sending = false;
+  private readonly contactClock: ContactClock = { lastAt: Number.NEGATIVE_INFINITY };
 
   constructor(
     readonly sensorId: string,
@@ -26,7 +27,7 @@ export class SensorMailbox {
     private readonly log: (line: string) => void,
     private readonly onQuietContact: (sensorId: string) => void,
   ) {
-    this.actor = createActor(sensorMachine, { input, clock });
+    this.actor = createActor(sensorMachine, { input: { ...input, contactClock: this.contactClock }, clock });
     this.actor.on('*', (event) => {
       this.pending.push(event);
       // Emitted outside send(): the offline timer fired.
@@ -43,7 +44,7 @@ export class SensorMailbox {
   }
 
   get lastContactAt(): number {
-    return this.actor.getSnapshot().context.lastContactAt;
+    return lastContact(this.actor.getSnapshot().context);
   }
 
   get jobId(): string | null {
@@ -52,6 +53,12 @@ export class SensorMailbox {
 
   /** Sends an event to the machine; resolves with the events it caused, once stored. */
   send(event: SensorMachineEvent, context: WriteContext): Promise<ModelEvent[]> {
+    // A heartbeat of a connected sensor changes no state: record it where the machine's timer reads it.
+    if (event.type === 'CONTACT' && event.sensorTime === undefined && this.status !== 'offline') {
+      this.contactClock.lastAt = event.at;
+      this.onQuietContact(this.sensorId);
+      return NOTHING;
+    }
     this.sending = true;
     try {
       this.actor.send(event);

@@ -82,6 +82,26 @@ describe('sensor machine', () => {
     ]);
   });
 
+  it('contacts recorded on the contact clock keep it online until exactly one threshold after the last', () => {
+    const contactClock = { lastAt: Number.NEGATIVE_INFINITY };
+    const { clock, status, emitted } = startSensor({ contactClock });
+    for (let i = 0; i < 10; i++) {
+      clock.increment(50_000);
+      contactClock.lastAt = clock.now();
+    }
+    const last = clock.now();
+    clock.increment(THRESHOLD - 1);
+    expect(status()).toBe('online');
+    clock.increment(1);
+    expect(status()).toBe('offline');
+    expect(emitted).toEqual([
+      {
+        type: 'SensorWentOffline',
+        data: { sensorId: 's-1', lastHeartbeatAt: new Date(last).toISOString(), at: new Date(last + THRESHOLD).toISOString(), thresholdMs: THRESHOLD },
+      },
+    ]);
+  });
+
   it('a contact that changes nothing emits nothing', () => {
     const { clock, contact, emitted } = startSensor();
     for (let i = 0; i < 10; i++) {

@@ -6,9 +6,12 @@ import type { DomainEvent, EventData } from '@harborguard/shared';
  * authenticated sensor request arrived for OFFLINE_AFTER; the timer is the actor's own
  * `after` transition. A contact moves the deadline to contact + OFFLINE_AFTER; when the timer
  * fires before the deadline it re-enters `connected`, armed for the time left. So a sensor
- * goes offline exactly at last contact + threshold, while a heartbeat costs one assignment
- * instead of cancelling and re-arming a timer (thousands of heartbeats a second).
- * Domain events leave the machine through `emit`; the mailbox stores them.
+ * goes offline exactly at last contact + threshold, while a heartbeat costs no timer work.
+ *
+ * Contacts reach the machine two ways: as a CONTACT event, or, for the common heartbeat of a
+ * connected sensor, by the mailbox setting the actor's contact clock, which the timer reads
+ * when it fires (thousands of heartbeats a second need no machine step; the decision stays
+ * here). Domain events leave the machine through `emit`; the mailbox stores them.
  */
 
 /** A clock skew larger than this is recorded; it never affects liveness. */
@@ -31,10 +34,17 @@ export interface SensorMachineInput {
   startedAt: number;
   /** The actor's clock: the timer is armed for the time left from now. */
   now: () => number;
+  /** Contacts recorded without a machine step (see above); the latest of it and CONTACT events counts. */
+  contactClock?: ContactClock;
   /** Last contact known when restoring (server time, ms). */
   lastContactAt?: number;
   jobId?: string | null;
   clockSkewMs?: number | null;
+}
+
+/** The time of the latest contact recorded outside the machine. */
+export interface ContactClock {
+  lastAt: number;
 }
 
 export interface SensorMachineContext {
@@ -46,6 +56,7 @@ export interface SensorMachineContext {
   /** When the armed timer is due. */
   timerDueAt: number;
   now: () => number;
+  contactClock: ContactClock;
   jobId: string | null;
   resumeAs: ResumeState;
   /** Last recorded skew beyond tolerance, or null while the sensor's clock agrees with ours. */
@@ -53,6 +64,9 @@ export interface SensorMachineContext {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** The latest contact, whichever way it arrived. */
+export const lastContact = (context: SensorMachineContext) => Math.max(context.lastContactAt, context.contactClock.lastAt);
+const windowStart = (context: SensorMachineContext) => Math.max(context.windowStartedAt, context.contactClock.lastAt);
 
 /** Whether a skew measurement is worth a new event: crossing the tolerance, or moving by more than it. */
 function skewChanged(recorded: number | null, measured: number): boolean {
@@ -77,7 +91,7 @@ export const sensorMachine = setup({
     resumesScanning: ({ context }) => context.resumeAs === 'scanning' && context.jobId !== null,
     isCurrentJob: ({ context, event }) => event.type === 'JOB_ENDED' && event.jobId === context.jobId,
     reportsItsClock: ({ event }) => event.type === 'CONTACT' && event.sensorTime !== undefined,
-    silentForThreshold: ({ context }) => context.windowStartedAt + context.offlineAfterMs <= context.timerDueAt,
+    silentForThreshold: ({ context }) => windowStart(context) + context.offlineAfterMs <= context.timerDueAt,
   },
   actions: {
     recordContact: assign(({ event }) => {
@@ -86,7 +100,7 @@ export const sensorMachine = setup({
     }),
     armTimer: assign(({ context, event }) => ({ timerDueAt: (event as { at: number }).at + context.offlineAfterMs })),
     // The timer fired early: the sensor called since it was armed. Wait for the time left.
-    rearmTimer: assign(({ context }) => ({ timerDueAt: context.windowStartedAt + context.offlineAfterMs })),
+    rearmTimer: assign(({ context }) => ({ timerDueAt: windowStart(context) + context.offlineAfterMs })),
     emitCameOnline: emit(({ context, event }) => ({
       type: 'SensorCameOnline',
       data: { sensorId: context.sensorId, at: iso((event as { at: number }).at), from: 'offline' },
@@ -118,9 +132,9 @@ export const sensorMachine = setup({
     emitWentOffline: emit(({ context }) => {
       const data: EventData<'SensorWentOffline'> = {
         sensorId: context.sensorId,
-        lastHeartbeatAt: iso(context.lastContactAt),
+        lastHeartbeatAt: iso(lastContact(context)),
         // The moment the threshold was crossed, independent of how late the timer callback ran.
-        at: iso(context.windowStartedAt + context.offlineAfterMs),
+        at: iso(windowStart(context) + context.offlineAfterMs),
         thresholdMs: context.offlineAfterMs,
         ...(context.jobId ? { jobId: context.jobId } : {}),
       };
@@ -136,6 +150,7 @@ export const sensorMachine = setup({
     windowStartedAt: input.startedAt,
     timerDueAt: input.startedAt + input.offlineAfterMs,
     now: input.now,
+    contactClock: input.contactClock ?? { lastAt: Number.NEGATIVE_INFINITY },
     jobId: input.jobId ?? null,
     resumeAs: input.resumeAs,
     clockSkewMs: input.clockSkewMs ?? null,
