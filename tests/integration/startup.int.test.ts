@@ -1,14 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawnServer, type SpawnedServer } from '../support/server-process.js';
 
-const MAIN = fileURLToPath(new URL('../../server/dist/main.js', import.meta.url));
 const dirs: string[] = [];
-afterEach(() => {
+const running: SpawnedServer[] = [];
+afterEach(async () => {
+  while (running.length) await running.pop()!.kill9();
   while (dirs.length) rmSync(dirs.pop()!, { recursive: true, force: true });
 });
 
@@ -18,19 +18,12 @@ function tempDir(): string {
   return dir;
 }
 
-/** Runs the built service until it exits (or the deadline), returning its exit code and output. */
-function run(env: Record<string, string>, timeoutMs = 15_000): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
+/** Runs the built service until it exits, returning its exit code and output. */
+async function run(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const server = spawnServer(env);
+  running.push(server);
+  const code = await server.exited;
+  return { code, output: server.output() };
 }
 
 async function freePort(): Promise<number> {
@@ -61,32 +54,16 @@ describe('start-up', () => {
 
   it('answers /healthz while EventStoreDB is unreachable, says not ready, and logs each retry', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: '0', HARBORGUARD_DATA_DIR: tempDir(), EVENTSTORE_URL: `esdb://127.0.0.1:${port}?tls=false` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    try {
-      const deadline = Date.now() + 15_000;
-      let url: string | undefined;
-      while (!url && Date.now() < deadline) {
-        url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(url, output).toBeDefined();
-      const health = await fetch(`${url}/healthz`);
-      expect(health.status).toBe(200);
-      expect(await health.json()).toMatchObject({ status: 'ok', ready: false });
-      const ready = await fetch(`${url}/readyz`);
-      expect(ready.status).toBe(503);
-      const api = await fetch(`${url}/api/agent/heartbeat`, { method: 'POST', body: '{}' });
-      expect(api.status).toBe(503);
-      while (Date.now() < deadline && (output.match(/not reachable/g) ?? []).length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
-      expect((output.match(/not reachable/g) ?? []).length, output).toBeGreaterThanOrEqual(2);
-    } finally {
-      child.kill('SIGKILL');
-    }
+    const server = spawnServer({ HARBORGUARD_DATA_DIR: tempDir(), EVENTSTORE_URL: `esdb://127.0.0.1:${port}?tls=false` });
+    running.push(server);
+    const [, url] = (await server.waitForOutput(/listening on (http:\/\/\S+)/, 15_000)) as unknown as [string, string];
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', ready: false });
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    const api = await fetch(`${url}/api/agent/heartbeat`, { method: 'POST', body: '{}' });
+    expect(api.status).toBe(503);
+    await server.waitForOutput(/not reachable[\s\S]*not reachable/, 15_000);
   });
 });
