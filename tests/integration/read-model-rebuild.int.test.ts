@@ -101,11 +101,14 @@ describe('read models', () => {
         const sensor = random.pick(sensors);
         await swallow(() => app.sensors.heartbeat(sensor.principal, sensor.id, random.chance(0.1) ? clock.now() + 90_000 : undefined));
       } else if (roll < 0.6) {
-        const sensor = random.pick(sensors);
+        // Sensors bound to a registry are the ones that can be handed a job.
+        const bound = sensors.filter((s) => app.state.sensors.get(s.id)?.registryId);
+        const sensor = random.pick(bound.length ? bound : sensors);
         await swallow(() => app.sensors.poll(sensor.principal, sensor.id));
       } else if (roll < 0.7) {
-        const sensor = random.pick(sensors);
-        const jobId = app.state.sensors.get(sensor.id)?.jobId;
+        const scanning = sensors.filter((s) => app.state.sensors.get(s.id)?.currentJobId);
+        const sensor = random.pick(scanning.length ? scanning : sensors);
+        const jobId = app.state.sensors.get(sensor.id)?.currentJobId;
         if (jobId) await swallow(() => app.sensors.report(sensor.principal, { jobId, sensorId: sensor.id, status: random.pick(['completed', 'failed', 'cancelled'] as const), error: 'boom' }));
       } else if (roll < 0.76) {
         const registry = random.pick(registries);
@@ -143,7 +146,7 @@ describe('read models', () => {
     const eventCount = (await app.options.store.readAll({ maxCount: 1_000_000 })).length;
     expect(eventCount).toBeGreaterThan(2000);
     const types = new Set((await app.options.store.readAll({ maxCount: 1_000_000 })).map((e) => e.type));
-    for (const type of ['SensorWentOffline', 'SensorCameOnline', 'SensorStartedScanning', 'SensorFinishedScanning', 'JobFailed', 'RegistryStatusChanged', 'SensorDeleted', 'ApiKeyRotated']) {
+    for (const type of ['SensorWentOffline', 'SensorCameOnline', 'SensorStartedScanning', 'SensorFinishedScanning', 'JobCompleted', 'JobFailed', 'RegistryStatusChanged', 'SensorDeleted', 'ApiKeyRotated']) {
       expect(types.has(type), `history has ${type}`).toBe(true);
     }
 
