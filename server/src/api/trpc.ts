@@ -37,8 +37,6 @@ const t = initTRPC.context<Context>().create({
 });
 
 export const router = t.router;
-export const mergeRouters = t.mergeRouters;
-export const createCallerFactory = t.createCallerFactory;
 
 /** Every procedure: domain errors become their HTTP answers; nothing runs before start-up ends. */
 export const publicProcedure = t.procedure.use(async ({ ctx, next, type }) => {

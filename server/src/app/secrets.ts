@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** Only this digest of a key or token is ever stored. */
 export function sha256Hex(secret: string): string {
@@ -18,8 +18,4 @@ export function newUserToken(): string {
 /** The part of a secret safe to show to identify it. */
 export function secretPrefix(secret: string): string {
   return secret.slice(0, 10);
-}
-
-export function sameDigest(a: string, b: string): boolean {
-  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }

@@ -1,5 +1,6 @@
 import type { EventData, EventType, FleetSummary, JobResultsSummary, JobRow, RegistryStatus, Role, SensorStatus } from '@harborguard/shared';
 import { SortedIndex } from './sorted-index.js';
+import { CLOCK_SKEW_TOLERANCE_MS } from './sensor-machine.js';
 
 /**
  * The fleet as one pure function of the event log: apply events in order and the same state
@@ -491,7 +492,7 @@ export class FleetModel {
     SensorBoundToRegistry: (d, _e, changes) => this.updateSensor(d.sensorId, changes, (sensor) => void (sensor.registryId = d.registryId)),
     SensorUnbound: (d, _e, changes) => this.updateSensor(d.sensorId, changes, (sensor) => void (sensor.registryId = null)),
     SensorClockSkewObserved: (d, _e, changes) =>
-      this.updateSensor(d.sensorId, changes, (sensor) => void (sensor.clockSkewMs = Math.abs(d.skewMs) > 30_000 ? d.skewMs : null)),
+      this.updateSensor(d.sensorId, changes, (sensor) => void (sensor.clockSkewMs = Math.abs(d.skewMs) > CLOCK_SKEW_TOLERANCE_MS ? d.skewMs : null)),
     SensorDeleted: (d, _e, changes) => {
       const sensor = this.sensors.get(d.sensorId);
       if (!sensor || sensor.deleted) return;

@@ -199,7 +199,6 @@ export const sensorMachine = setup({
   },
 });
 
-export type SensorMachine = typeof sensorMachine;
 
 /** The status shown to people, derived from the machine's state value. */
 export function statusOf(value: unknown): ResumeState {
