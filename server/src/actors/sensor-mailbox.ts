@@ -1,4 +1,4 @@
-import { createActor, type Actor } from 'xstate';
+import { createActor, type Actor, type AnyActorRef } from 'xstate';
 import type { DomainEvent } from '@harborguard/shared';
 import { lastContact, sensorMachine, statusOf, type ContactClock, type ResumeState, type SensorMachineEvent, type SensorMachineInput } from '../domain/sensor-machine.js';
 import type { ModelEvent } from '../domain/fleet-model.js';
@@ -22,12 +22,14 @@ export class SensorMailbox {
     readonly sensorId: string,
     private readonly orgId: string,
     input: SensorMachineInput,
+    /** The supervisor's root actor: its system (timers, clock) is shared by every sensor actor. */
+    private readonly parent: AnyActorRef,
     private readonly clock: Clock,
     private readonly writer: EventWriter,
     private readonly log: (line: string) => void,
     private readonly onQuietContact: (sensorId: string) => void,
   ) {
-    this.actor = createActor(sensorMachine, { input: { ...input, contactClock: this.contactClock }, clock });
+    this.actor = createActor(sensorMachine, { input: { ...input, contactClock: this.contactClock }, parent });
     this.actor.on('*', (event) => {
       this.pending.push(event);
       // Emitted outside send(): the offline timer fired.
@@ -77,7 +79,8 @@ export class SensorMailbox {
   }
 
   stop(): void {
-    this.actor.stop();
+    // Only its parent may stop an actor that has one.
+    this.parent.send({ type: 'sensor.stop', actor: this.actor });
   }
 
   private flush(context: WriteContext): Promise<ModelEvent[]> {
