@@ -53,14 +53,20 @@ export class SensorMailbox {
     return this.actor.getSnapshot().context.jobId;
   }
 
+  /**
+   * A contact of a connected sensor changes no state: it is recorded where the machine's timer
+   * reads it, without a machine step. False when the machine must handle it (the sensor is offline).
+   */
+  quietContact(at: number): boolean {
+    if (this.status === 'offline') return false;
+    this.contactClock.lastAt = at;
+    this.onQuietContact(this.sensorId);
+    return true;
+  }
+
   /** Sends an event to the machine; resolves with the events it caused, once stored. */
   send(event: SensorMachineEvent, context: WriteContext): Promise<ModelEvent[]> {
-    // A heartbeat of a connected sensor changes no state: record it where the machine's timer reads it.
-    if (event.type === 'CONTACT' && event.sensorTime === undefined && this.status !== 'offline') {
-      this.contactClock.lastAt = event.at;
-      this.onQuietContact(this.sensorId);
-      return NOTHING;
-    }
+    if (event.type === 'CONTACT' && event.sensorTime === undefined && this.quietContact(event.at)) return NOTHING;
     this.sending = true;
     try {
       this.actor.send(event);

@@ -93,6 +93,15 @@ export class SensorSupervisor {
     return this.mailbox(sensorId).send(event, context);
   }
 
+  /** Records a contact that changes no state; false when the sensor's actor must handle it (see SensorMailbox). */
+  quietContact(sensorId: string, at: number): boolean {
+    return this.mailboxes.get(sensorId)?.quietContact(at) ?? false;
+  }
+
+  status(sensorId: string): 'online' | 'scanning' | 'offline' | undefined {
+    return this.mailboxes.get(sensorId)?.status;
+  }
+
   record(sensorId: string, events: DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
     return this.mailbox(sensorId).record(events, context);
   }

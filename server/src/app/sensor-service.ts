@@ -76,6 +76,16 @@ export class SensorService {
     return sensor;
   }
 
+  /**
+   * The common heartbeat, answered at once: a known sensor that is connected changes no state
+   * and waits for no write. Null when the request needs the full path of `heartbeat`.
+   */
+  quietHeartbeat(principal: SensorPrincipal, sensorId: string): SensorAck | null {
+    const known = this.state.sensors.get(sensorId);
+    if (known === undefined || known.orgId !== principal.orgId || known.deleted) return null;
+    return this.supervisor.quietContact(sensorId, this.clock.now()) ? this.ack(sensorId) : null;
+  }
+
   async heartbeat(principal: SensorPrincipal, sensorId: string, sensorTime?: number): Promise<SensorAck> {
     await this.contact(principal, sensorId, sensorTime);
     return this.ack(sensorId);
@@ -135,8 +145,7 @@ export class SensorService {
   }
 
   ack(sensorId: string): SensorAck {
-    const live = this.supervisor.live(sensorId);
-    return { sensorId, status: live?.status ?? 'online', serverTime: new Date(this.clock.now()).toISOString() };
+    return { sensorId, status: this.supervisor.status(sensorId) ?? 'online', serverTime: new Date(this.clock.now()).toISOString() };
   }
 
   private findForRegistration(principal: SensorPrincipal, input: RegistrationInput): Sensor | undefined {
