@@ -310,7 +310,7 @@ function report(input: {
     '',
     `- Full stack: the built service (\`node server/dist/main.js\`, default settings) with its embedded SQLite event store in a fresh temporary directory; ${fmt(THROUGHPUT_FLEET)} sensors registered first through \`POST /api/agent/register\` (${REGISTER_CONCURRENCY} concurrent requests, ${fmt(tp.registerSeconds, 1)} s), under one API key created through \`apiKeys.create\`.`,
     `- Live sensor actors before the load: ${fmt(tp.actorsBefore)}; after: ${fmt(tp.actorsAfter)}, ${fmt(tp.onlineAfter)} of them online (\`fleet.summary\`). A heartbeat from an unknown id would have created a sensor, so every request named a registered one.`,
-    `- A heartbeat answer: \`${JSON.stringify(tp.sampleAck)}\`. A heartbeat from an online sensor changes no state and appends nothing to the event store: it authenticates the key, validates the body and restarts the sensor actor's offline timer.`,
+    `- A heartbeat answer: \`${JSON.stringify(tp.sampleAck)}\`. A heartbeat from an online sensor changes no state and appends nothing to the event store: it authenticates the key, validates the body and records the contact time on the sensor actor's contact clock, which its offline timer reads when it fires (the deadline moves to contact + threshold without a machine step).`,
     `- Server RSS at the end of a full-stack round: ${mib(tp.rssUnderLoad)}.`,
     '- Bare server: `node --input-type=module --eval <source>` with the source in `tests/bench/heartbeat/bare-server.ts`, its own process, sent the very same requests.',
     '',
