@@ -19,6 +19,7 @@ import type {
   SubscriptionMessage,
 } from '../port.js';
 import { preflight } from './preflight.js';
+import { ReadAhead } from './read-ahead.js';
 import { classifyDatabase, createSchema } from './schema.js';
 import { translateSqliteError } from './sqlite-errors.js';
 
@@ -51,6 +52,14 @@ interface PreparedEvent {
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 
 /**
+ * A forward scan hands over to the read-ahead worker once it has read this many events in pages of at
+ * least READ_AHEAD_MIN_PAGE, each page starting where the previous one ended: short reads never pay
+ * for the worker.
+ */
+const READ_AHEAD_AFTER = 4000;
+const READ_AHEAD_MIN_PAGE = 100;
+
+/**
  * The embedded event store: one SQLite file in WAL mode, held exclusively by one process.
  *
  * better-sqlite3 is synchronous, so each append is one transaction that completes before any other
@@ -62,9 +71,12 @@ export class SqliteEventStore implements EventStore {
   readonly #file: string;
   readonly #batchSize: number;
   readonly #appended = new AppendSignal();
-  readonly #readAllStatements = new Map<string, Database.Statement>();
+  readonly #readAllStatements = new Map<string, { statement: Database.Statement; where: string }>();
   readonly #statements;
   readonly #appendTransaction;
+  readonly #readAhead: ReadAhead;
+  /** The forward scan seen last, to notice when one is long enough to read ahead. */
+  #scan = { key: '', last: -1, events: 0 };
   #closed = false;
 
   private constructor(db: Database.Database, file: string, options: SqliteEventStoreOptions) {
@@ -80,6 +92,22 @@ export class SqliteEventStore implements EventStore {
       ping: db.prepare('SELECT 1').pluck(),
     };
     this.#appendTransaction = db.transaction(this.#appendInTransaction.bind(this));
+    this.#readAhead = new ReadAhead(file, COLUMNS, {
+      // While the worker reads, this connection holds only a shared lock, as WAL readers do; that still
+      // keeps any other process from taking the file (taking it needs an exclusive lock).
+      share: () => {
+        db.pragma('locking_mode = NORMAL');
+        this.#statements.head.get(); // the lock changes at the next access to the table
+      },
+      reclaim: () => {
+        try {
+          db.pragma('locking_mode = EXCLUSIVE');
+          db.exec('BEGIN IMMEDIATE; COMMIT');
+        } catch {
+          // Still correct with the shared lock; the next append asks for the exclusive lock again.
+        }
+      },
+    });
   }
 
   /** Opens (creating if missing) the store file. Throws StoreUnavailable naming the file when it cannot. */
@@ -89,14 +117,15 @@ export class SqliteEventStore implements EventStore {
     let db: Database.Database | undefined;
     try {
       db = new Database(file, { timeout: options.lockTimeoutMs ?? 500 });
-      // Exclusive locking: the first access below takes a lock this connection keeps until close, so
-      // a second process (or connection) gets SQLITE_BUSY instead of writing alongside. The OS drops
-      // the lock when the process dies, so a kill -9 leaves no stale lock. Must precede WAL mode so
-      // the WAL index lives in heap memory rather than a shared-memory file.
-      db.pragma('locking_mode = EXCLUSIVE');
+      // Nothing is written before the file is known to be an event store (or empty).
       const kind = classifyDatabase(db, file);
+      // WAL with its index in a shared-memory file, so a read-ahead worker's connection can read
+      // alongside this one (see read-ahead.ts).
       const journal = db.pragma('journal_mode = WAL', { simple: true });
       if (journal !== 'wal') throw new StoreUnavailable(`Event store file ${file} could not be switched to WAL mode (got ${String(journal)})`);
+      // The first access in WAL mode decides where the WAL index lives: it must come before exclusive
+      // locking mode, or the index goes to heap memory, private to this connection.
+      db.prepare('SELECT count(*) FROM sqlite_master').pluck().get();
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('cache_size = -65536'); // 64 MiB of page cache for catch-up reads
       // Checkpoints are where WAL mode fsyncs; running them every ~40 MiB of WAL rather than the
@@ -104,9 +133,16 @@ export class SqliteEventStore implements EventStore {
       // a longer WAL to replay when opening after a crash; the file is trimmed back after checkpoints.
       db.pragma('wal_autocheckpoint = 10000');
       db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-      if (kind === 'empty') createSchema(db);
-      // Take the write lock now, so a conflict shows at open rather than at the first append.
+      // Exclusive locking: the transaction below takes an exclusive lock on the file that this
+      // connection keeps (until close, or while a read-ahead worker reads, when it holds a shared lock
+      // that still keeps other processes out). A second process (or store) gets SQLITE_BUSY instead of
+      // writing alongside; the OS drops the lock when the process dies, so a kill -9 leaves no stale
+      // lock. Holding it also spares every transaction its lock calls (measured: about 15% more
+      // single-event appends per second).
+      db.pragma('locking_mode = EXCLUSIVE');
       db.exec('BEGIN IMMEDIATE; COMMIT');
+      // Classified again now that the file is ours: another process may have created it meanwhile.
+      if (kind === 'empty' && classifyDatabase(db, file) === 'empty') createSchema(db);
       return new SqliteEventStore(db, file, options);
     } catch (error) {
       db?.close();
@@ -146,8 +182,9 @@ export class SqliteEventStore implements EventStore {
     const forwards = (options.direction ?? 'forwards') === 'forwards';
     const from = options.fromPosition ?? (forwards ? 'start' : 'end');
     const fromPosition = from === 'start' ? 0 : from === 'end' ? UNBOUNDED : Number(from);
-    const rows = this.#run('reading $all', () => this.#readAllRows(forwards, fromPosition, options.maxCount ?? 1000, options.filter));
-    return rows.map(toRecordedEvent);
+    const limit = options.maxCount ?? 1000;
+    if (!forwards) return this.#run('reading $all', () => this.#readAllRows(false, fromPosition, limit, options.filter).map(toRecordedEvent));
+    return this.#run('reading $all', () => this.#readForwards(fromPosition, limit, options.filter));
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AsyncIterable<SubscriptionMessage> {
@@ -165,6 +202,7 @@ export class SqliteEventStore implements EventStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#appended.wakeAll();
+    await this.#readAhead.close();
     this.#db.close();
   }
 
@@ -187,26 +225,58 @@ export class SqliteEventStore implements EventStore {
     return { nextExpectedRevision: BigInt(revision), position: BigInt(position) };
   }
 
-  /** One page of $all; bounds are inclusive. Statements are cached per filter shape. */
-  #readAllRows(forwards: boolean, from: number, limit: number, filter: AllFilter | undefined): Row[] {
+  /**
+   * A forward page of $all from `from` (inclusive). Served by the read-ahead worker while a long scan
+   * goes on; a scan that has read READ_AHEAD_AFTER events page after page starts it.
+   */
+  #readForwards(from: number, limit: number, filter: AllFilter | undefined): RecordedEvent[] {
+    const { key, where, params } = this.#readAllShape(true, filter);
+    const ahead = this.#readAhead.take(key, from, limit, (rest, count) => this.#readAllRows(true, rest, count, filter).map(toRecordedEvent));
+    if (ahead) return ahead;
+    const events = this.#readAllRows(true, from, limit, filter).map(toRecordedEvent);
+    const last = events[events.length - 1];
+    if (last === undefined || events.length < limit || limit < READ_AHEAD_MIN_PAGE) {
+      this.#scan.key = '';
+      return events;
+    }
+    const scan = this.#scan;
+    const continues = scan.key === key && (from === scan.last || from === scan.last + 1);
+    scan.events = continues ? scan.events + events.length : events.length;
+    scan.key = key;
+    scan.last = Number(last.position);
+    if (scan.events >= READ_AHEAD_AFTER) {
+      scan.key = '';
+      this.#readAhead.start(key, where, params, last);
+    }
+    return events;
+  }
+
+  /** The statement shape of a $all read: its cache key, WHERE clause and the parameters after the start position. */
+  #readAllShape(forwards: boolean, filter: AllFilter | undefined): { key: string; where: string; params: unknown[] } {
     const prefixes = filter?.streamPrefixes ?? [];
     const types = filter?.eventTypes ?? [];
-    const key = `${forwards ? 'f' : 'b'}:${prefixes.length}:${types.length}`;
-    let statement = this.#readAllStatements.get(key);
-    if (!statement) {
-      const where = [forwards ? 'position >= ?' : 'position <= ?'];
-      // substr counts characters, as the prefix length below does: an exact prefix test (LIKE would
-      // treat % and _ as wildcards and ignore case).
-      if (prefixes.length) where.push(`(${prefixes.map(() => 'substr(stream, 1, ?) = ?').join(' OR ')})`);
-      if (types.length) where.push(`type IN (${types.map(() => '?').join(', ')})`);
-      const sql = `SELECT ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position ${forwards ? 'ASC' : 'DESC'} LIMIT ?`;
-      statement = this.#db.prepare(sql).raw();
-      this.#readAllStatements.set(key, statement);
-    }
-    const params: unknown[] = [from];
+    const params: unknown[] = [];
     for (const prefix of prefixes) params.push([...prefix].length, prefix);
-    params.push(...types, limit);
-    return statement.all(...params) as Row[];
+    params.push(...types);
+    const key = `${forwards ? 'f' : 'b'}:${prefixes.length}:${types.length}`;
+    const cached = this.#readAllStatements.get(key);
+    if (cached) return { key: `${key}:${JSON.stringify(params)}`, where: cached.where, params };
+    const conditions = [forwards ? 'position >= ?' : 'position <= ?'];
+    // substr counts characters, as the prefix length above does: an exact prefix test (LIKE would
+    // treat % and _ as wildcards and ignore case).
+    if (prefixes.length) conditions.push(`(${prefixes.map(() => 'substr(stream, 1, ?) = ?').join(' OR ')})`);
+    if (types.length) conditions.push(`type IN (${types.map(() => '?').join(', ')})`);
+    const where = conditions.join(' AND ');
+    const sql = `SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY position ${forwards ? 'ASC' : 'DESC'} LIMIT ?`;
+    this.#readAllStatements.set(key, { statement: this.#db.prepare(sql).raw(), where });
+    return { key: `${key}:${JSON.stringify(params)}`, where, params };
+  }
+
+  /** One page of $all as driver rows; bounds are inclusive. Statements are cached per filter shape. */
+  #readAllRows(forwards: boolean, from: number, limit: number, filter: AllFilter | undefined): Row[] {
+    const { params } = this.#readAllShape(forwards, filter);
+    const key = `${forwards ? 'f' : 'b'}:${filter?.streamPrefixes?.length ?? 0}:${filter?.eventTypes?.length ?? 0}`;
+    return this.#readAllStatements.get(key)!.statement.all(from, ...params, limit) as Row[];
   }
 
   /**
@@ -220,19 +290,22 @@ export class SqliteEventStore implements EventStore {
     let caughtUp = false;
     const stopped = () => this.#closed || signal?.aborted === true;
     while (!stopped()) {
-      const rows = this.#run('following $all', () => this.#readAllRows(true, cursor + 1, this.#batchSize, filter));
-      let scanned = rows.length > 0 ? rows[rows.length - 1]![0] : cursor;
-      if (rows.length < this.#batchSize) {
-        // A short page reached the head. Read it in the same synchronous step: nothing can commit in
-        // between, so the positions up to it that the page skipped did not match the filter.
-        scanned = Math.max(scanned, (this.#statements.head.get() as number | null) ?? 0);
-      }
-      for (const row of rows) {
-        yield { kind: 'event', event: toRecordedEvent(row) };
+      const { events, scanned } = this.#run('following $all', () => {
+        const events = this.#readForwards(cursor + 1, this.#batchSize, filter);
+        let scanned = events.length > 0 ? Number(events[events.length - 1]!.position) : cursor;
+        if (events.length < this.#batchSize) {
+          // A short page reached the head. Read it in the same synchronous step: nothing can commit in
+          // between, so the positions up to it that the page skipped did not match the filter.
+          scanned = Math.max(scanned, (this.#statements.head.get() as number | null) ?? 0);
+        }
+        return { events, scanned };
+      });
+      for (const event of events) {
+        yield { kind: 'event', event };
         if (stopped()) return;
       }
       cursor = scanned;
-      if (rows.length > 0) continue;
+      if (events.length > 0) continue;
       if (!caughtUp) {
         caughtUp = true;
         yield { kind: 'caughtUp', position: cursor > 0 ? BigInt(cursor) : null };
