@@ -171,8 +171,9 @@ export class FleetModel {
   apply(event: ModelEvent & { position?: bigint }): RowChanges {
     // One object, cleared per event: listeners read it synchronously, and a rebuild applies millions.
     const changes = this.changes;
-    changes.sensors.clear();
-    changes.removedSensors.clear();
+    // Clearing an empty set still allocates a new table: skip it (most events change one row or none).
+    if (changes.sensors.size > 0) changes.sensors.clear();
+    if (changes.removedSensors.size > 0) changes.removedSensors.clear();
     this.revisions.set(event.streamName, event.revision);
     const handler = this.handlers[event.type as EventType] as ((data: unknown, event: ModelEvent, changes: RowChanges) => void) | undefined;
     handler?.(event.data, event, changes);
@@ -296,15 +297,19 @@ export class FleetModel {
 
   /** Keeps order, counts and registry membership in step with a live sensor's record. */
   private indexSensor(sensor: Sensor, before: SensorIndexed | null): void {
-    let order = this.sensorOrder.get(sensor.orgId);
-    if (!order) this.sensorOrder.set(sensor.orgId, (order = new SortedIndex(compareSensorKeys)));
     const keyChanged = !before || RANK[before.status] !== RANK[sensor.status] || before.name !== sensor.name || before.hostname !== sensor.hostname;
-    if (keyChanged) order.set(sensor.id, sensorSortKey(sensor));
-    const counts = this.counts.get(sensor.orgId) ?? emptySummary();
-    if (before) counts[before.status]--;
-    else counts.total++;
-    counts[sensor.status]++;
-    this.counts.set(sensor.orgId, counts);
+    if (keyChanged) {
+      let order = this.sensorOrder.get(sensor.orgId);
+      if (!order) this.sensorOrder.set(sensor.orgId, (order = new SortedIndex(compareSensorKeys)));
+      order.set(sensor.id, sensorSortKey(sensor));
+    }
+    if (before?.status !== sensor.status) {
+      let counts = this.counts.get(sensor.orgId);
+      if (!counts) this.counts.set(sensor.orgId, (counts = emptySummary()));
+      if (before) counts[before.status]--;
+      else counts.total++;
+      counts[sensor.status]++;
+    }
     if (before?.registryId !== sensor.registryId) {
       if (before?.registryId) this.sensorsOfRegistry.get(before.registryId)?.delete(sensor.id);
       if (sensor.registryId) {
