@@ -35,6 +35,8 @@ export interface SqliteEventStoreOptions {
   lockTimeoutMs?: number;
   /** Events fetched per query while a subscription catches up. Default 1000. */
   subscriptionBatchSize?: number;
+  /** Read long forward scans of $all ahead on a worker thread (see read-ahead.ts). Default true. */
+  readAhead?: boolean;
 }
 
 /** Columns in the order every read selects them (rows are fetched raw, as arrays). */
@@ -75,6 +77,7 @@ export class SqliteEventStore implements EventStore {
   readonly #statements;
   readonly #appendTransaction;
   readonly #readAhead: ReadAhead;
+  readonly #readAheadEnabled: boolean;
   /** The forward scan seen last, to notice when one is long enough to read ahead. */
   #scan = { key: '', last: -1, events: 0 };
   #closed = false;
@@ -83,6 +86,7 @@ export class SqliteEventStore implements EventStore {
     this.#db = db;
     this.#file = file;
     this.#batchSize = options.subscriptionBatchSize ?? 1000;
+    this.#readAheadEnabled = options.readAhead ?? true;
     this.#statements = {
       streamHead: db.prepare('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1').pluck(),
       insert: db.prepare('INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -235,7 +239,7 @@ export class SqliteEventStore implements EventStore {
     if (ahead) return ahead;
     const events = this.#readAllRows(true, from, limit, filter).map(toRecordedEvent);
     const last = events[events.length - 1];
-    if (last === undefined || events.length < limit || limit < READ_AHEAD_MIN_PAGE) {
+    if (!this.#readAheadEnabled || last === undefined || events.length < limit || limit < READ_AHEAD_MIN_PAGE) {
       this.#scan.key = '';
       return events;
     }

@@ -150,7 +150,10 @@ export class FleetModel {
   readonly jobs = new Map<string, Job>();
   /** Pending job ids per registry, oldest first. */
   readonly pendingJobs = new Map<string, string[]>();
-  /** Current revision of every stream applied. */
+  /**
+   * Current revision of every stream applied, for the expected revision of the next append: kept by
+   * the write model only (the read model has no commands to check, and rebuilds skip the cost).
+   */
   readonly revisions = new Map<string, bigint>();
   /** Global position of the last event applied, where known. */
   position: bigint | null = null;
@@ -162,7 +165,10 @@ export class FleetModel {
   private readonly counts = new Map<string, FleetSummary>();
   private readonly dirty = new Map<RecordKind, Set<string>>();
 
-  /** `trackChanges`: remember changed records so they can be stored (the read model does). */
+  /**
+   * `trackChanges`: this is the read model: remember changed records so they can be stored, and keep
+   * no stream revisions (only commands, on the write model, use them).
+   */
   constructor(private readonly trackChanges = false) {}
 
   private readonly changes: RowChanges = { sensors: new Set(), removedSensors: new Set() };
@@ -174,7 +180,7 @@ export class FleetModel {
     // Clearing an empty set still allocates a new table: skip it (most events change one row or none).
     if (changes.sensors.size > 0) changes.sensors.clear();
     if (changes.removedSensors.size > 0) changes.removedSensors.clear();
-    this.revisions.set(event.streamName, event.revision);
+    if (!this.trackChanges) this.revisions.set(event.streamName, event.revision);
     const handler = this.handlers[event.type as EventType] as ((data: unknown, event: ModelEvent, changes: RowChanges) => void) | undefined;
     handler?.(event.data, event, changes);
     if (event.position !== undefined) this.position = event.position;
