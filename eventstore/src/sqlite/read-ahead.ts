@@ -333,12 +333,12 @@ export class ReadAhead {
         scan.coveredTo = chunk.last!;
         return true;
       }
-      const posted = Atomics.load(control, POSTED);
-      if (posted > this.#taken) continue; // posted and on its way
       if (Date.now() >= deadline) {
         this.#failed = true;
         return false;
       }
+      const posted = Atomics.load(control, POSTED);
+      if (posted > this.#taken) continue; // posted and on its way
       Atomics.wait(control, POSTED, posted, 100);
     }
   }

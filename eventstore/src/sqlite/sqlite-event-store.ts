@@ -108,7 +108,9 @@ export class SqliteEventStore implements EventStore {
           db.pragma('locking_mode = EXCLUSIVE');
           db.exec('BEGIN IMMEDIATE; COMMIT');
         } catch {
-          // Still correct with the shared lock; the next append asks for the exclusive lock again.
+          // The worker's connection is still open (it did not close in time): go on with the shared
+          // lock, which is correct too, rather than have appends wait for the exclusive one.
+          db.pragma('locking_mode = NORMAL');
         }
       },
     });
