@@ -15,9 +15,9 @@ export interface SupervisorOptions {
 }
 
 /**
- * The parent of every sensor actor. Actors with a parent share its actor system (scheduler,
- * clock, registry) instead of building one each: a system costs about 2 KiB per actor, which
- * at 100 000 sensors is 200 MB. A sensor actor that fails reports here.
+ * A parent of sensor actors. Actors with a parent share its actor system (scheduler, clock,
+ * registry) instead of building one each: a system costs about 2 KiB per actor, which at
+ * 100 000 sensors is 200 MB. A sensor actor that fails reports here.
  */
 const supervisorMachine = setup({
   types: {
@@ -40,10 +40,18 @@ const supervisorMachine = setup({
   },
 });
 
+const PARENT_SHARDS = 1024;
+
 /** Owns every sensor actor: creates them, routes requests to them, stops them. */
 export class SensorSupervisor {
   private readonly mailboxes = new Map<string, SensorMailbox>();
-  private readonly root: Actor<typeof supervisorMachine>;
+  /**
+   * Sensor actors are spread over up to PARENT_SHARDS parents, created as needed: stopping an
+   * actor makes XState scan every timer of its system, so one system for the whole fleet would
+   * make each sensor deletion (and shutdown) cost in proportion to the fleet.
+   */
+  private readonly parents: Actor<typeof supervisorMachine>[] = [];
+  private spawned = 0;
   private readonly log: (line: string) => void;
   /** Told of contacts that changed nothing but the last-contact time (not events). */
   contactListener: (sensorId: string) => void = () => {};
@@ -54,8 +62,6 @@ export class SensorSupervisor {
   constructor(private readonly options: SupervisorOptions) {
     this.log = options.log ?? (() => {});
     this.now = () => options.clock.now();
-    this.root = createActor(supervisorMachine, { input: { log: this.log }, clock: options.clock });
-    this.root.start();
   }
 
   get size(): number {
@@ -120,13 +126,27 @@ export class SensorSupervisor {
   stopAll(): void {
     for (const mailbox of this.mailboxes.values()) mailbox.stop();
     this.mailboxes.clear();
-    this.root.stop();
+    for (const parent of this.parents) parent.stop();
+    this.parents.length = 0;
+    this.spawned = 0;
   }
 
   private mailbox(sensorId: string): SensorMailbox {
     const mailbox = this.mailboxes.get(sensorId);
     if (!mailbox) throw new Error(`no actor for sensor ${sensorId}`);
     return mailbox;
+  }
+
+  /** Round robin over the parents: each system keeps about fleet / PARENT_SHARDS timers. */
+  private nextParent(): Actor<typeof supervisorMachine> {
+    const index = this.spawned++ % PARENT_SHARDS;
+    let parent = this.parents[index];
+    if (parent === undefined) {
+      parent = createActor(supervisorMachine, { input: { log: this.log }, clock: this.options.clock });
+      parent.start();
+      this.parents[index] = parent;
+    }
+    return parent;
   }
 
   private spawn(
@@ -136,6 +156,6 @@ export class SensorSupervisor {
   ): void {
     const { clock, writer, offlineAfterMs } = this.options;
     const machineInput = { sensorId, offlineAfterMs, now: this.now, ...input };
-    this.mailboxes.set(sensorId, new SensorMailbox(sensorId, orgId, machineInput, this.root, clock, writer, this.log, (id) => this.contactListener(id)));
+    this.mailboxes.set(sensorId, new SensorMailbox(sensorId, orgId, machineInput, this.nextParent(), clock, writer, this.log, (id) => this.contactListener(id)));
   }
 }
