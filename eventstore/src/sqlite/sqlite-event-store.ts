@@ -50,6 +50,13 @@ interface PreparedEvent {
   metadata: string;
 }
 
+interface ReadAllShape {
+  key: string;
+  where: string;
+  params: unknown[];
+  statement: Database.Statement;
+}
+
 /** Largest value SQLite's LIMIT and our bounds need; positions and revisions stay far below 2^53. */
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
 
@@ -189,7 +196,7 @@ export class SqliteEventStore implements EventStore {
     const from = options.fromPosition ?? (forwards ? 'start' : 'end');
     const fromPosition = from === 'start' ? 0 : from === 'end' ? UNBOUNDED : Number(from);
     const limit = options.maxCount ?? 1000;
-    if (!forwards) return this.#run('reading $all', () => this.#readAllRows(false, fromPosition, limit, options.filter).map(toRecordedEvent));
+    if (!forwards) return this.#run('reading $all', () => this.#readAllRows(this.#readAllShape(false, options.filter), fromPosition, limit).map(toRecordedEvent));
     return this.#run('reading $all', () => this.#readForwards(fromPosition, limit, options.filter));
   }
 
@@ -236,10 +243,11 @@ export class SqliteEventStore implements EventStore {
    * goes on; a scan that has read READ_AHEAD_AFTER events page after page starts it.
    */
   #readForwards(from: number, limit: number, filter: AllFilter | undefined): RecordedEvent[] {
-    const { key, where, params } = this.#readAllShape(true, filter);
-    const ahead = this.#readAhead.take(key, from, limit, (rest, count) => this.#readAllRows(true, rest, count, filter).map(toRecordedEvent));
+    const shape = this.#readAllShape(true, filter);
+    const { key, where, params } = shape;
+    const ahead = this.#readAhead.take(key, from, limit, (rest, count) => this.#readAllRows(shape, rest, count).map(toRecordedEvent));
     if (ahead) return ahead;
-    const events = this.#readAllRows(true, from, limit, filter).map(toRecordedEvent);
+    const events = this.#readAllRows(shape, from, limit).map(toRecordedEvent);
     const last = events[events.length - 1];
     if (!this.#readAheadEnabled || last === undefined || events.length < limit || limit < READ_AHEAD_MIN_PAGE) {
       this.#scan.key = '';
@@ -257,16 +265,20 @@ export class SqliteEventStore implements EventStore {
     return events;
   }
 
-  /** The statement shape of a $all read: its cache key, WHERE clause and the parameters after the start position. */
-  #readAllShape(forwards: boolean, filter: AllFilter | undefined): { key: string; where: string; params: unknown[] } {
+  /**
+   * The shape of a $all read: a key naming the read (filter values included), its WHERE clause, the
+   * parameters after the start position, and the prepared statement, cached per filter shape.
+   */
+  #readAllShape(forwards: boolean, filter: AllFilter | undefined): ReadAllShape {
     const prefixes = filter?.streamPrefixes ?? [];
     const types = filter?.eventTypes ?? [];
     const params: unknown[] = [];
     for (const prefix of prefixes) params.push([...prefix].length, prefix);
     params.push(...types);
-    const key = `${forwards ? 'f' : 'b'}:${prefixes.length}:${types.length}`;
-    const cached = this.#readAllStatements.get(key);
-    if (cached) return { key: `${key}:${JSON.stringify(params)}`, where: cached.where, params };
+    const shapeKey = `${forwards ? 'f' : 'b'}:${prefixes.length}:${types.length}`;
+    const key = `${shapeKey}:${JSON.stringify(params)}`;
+    const cached = this.#readAllStatements.get(shapeKey);
+    if (cached) return { key, params, ...cached };
     const conditions = [forwards ? 'position >= ?' : 'position <= ?'];
     // substr counts characters, as the prefix length above does: an exact prefix test (LIKE would
     // treat % and _ as wildcards and ignore case).
@@ -274,15 +286,14 @@ export class SqliteEventStore implements EventStore {
     if (types.length) conditions.push(`type IN (${types.map(() => '?').join(', ')})`);
     const where = conditions.join(' AND ');
     const sql = `SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY position ${forwards ? 'ASC' : 'DESC'} LIMIT ?`;
-    this.#readAllStatements.set(key, { statement: this.#db.prepare(sql).raw(), where });
-    return { key: `${key}:${JSON.stringify(params)}`, where, params };
+    const statement = { statement: this.#db.prepare(sql).raw(), where };
+    this.#readAllStatements.set(shapeKey, statement);
+    return { key, params, ...statement };
   }
 
-  /** One page of $all as driver rows; bounds are inclusive. Statements are cached per filter shape. */
-  #readAllRows(forwards: boolean, from: number, limit: number, filter: AllFilter | undefined): Row[] {
-    const { params } = this.#readAllShape(forwards, filter);
-    const key = `${forwards ? 'f' : 'b'}:${filter?.streamPrefixes?.length ?? 0}:${filter?.eventTypes?.length ?? 0}`;
-    return this.#readAllStatements.get(key)!.statement.all(from, ...params, limit) as Row[];
+  /** One page of $all as driver rows; bounds are inclusive. */
+  #readAllRows(shape: ReadAllShape, from: number, limit: number): Row[] {
+    return shape.statement.all(from, ...shape.params, limit) as Row[];
   }
 
   /**

@@ -22,7 +22,7 @@ export class SensorMailbox {
     readonly sensorId: string,
     private readonly orgId: string,
     input: SensorMachineInput,
-    /** The supervisor's root actor: its system (timers, clock) is shared by every sensor actor. */
+    /** One of the supervisor's parent actors: its system (timers, clock) is shared with its other sensor actors. */
     private readonly parent: AnyActorRef,
     private readonly clock: Clock,
     private readonly writer: EventWriter,
