@@ -19,6 +19,10 @@ import type { EventMetadata, RecordedEvent } from '../port.js';
  * Correctness rests on two facts: positions only grow, so a chunk that came back full stays exactly
  * what a read from its start would return; and a chunk that came back short ended at the head the
  * worker saw, so whatever follows it is read in-process by the caller, which sees every commit.
+ *
+ * The chunk's text is concatenated in the order the ordered subquery yields its rows. Asking the
+ * aggregate to sort them again would cost a sort per chunk (measured: two thirds of the worker's time),
+ * so instead the caller checks that positions rise and, should they ever not, stops using the worker.
  */
 
 /** Chunk text size aimed for: well below the 128 KiB at which V8 allocates strings as large objects. */
@@ -85,7 +89,7 @@ for (;;) {
     let statement = statements.get(command.where);
     if (!statement) {
       statement = db.prepare(
-        "SELECT count(*), max(position), '[' || group_concat(position || ',' || json_quote(stream) || ',' || revision || ',' || json_quote(id) || ',' || json_quote(type) || ',' || data || ',' || metadata || ',' || recorded_at, ',' ORDER BY position) || ']' " +
+        "SELECT count(*), max(position), '[' || group_concat(position || ',' || json_quote(stream) || ',' || revision || ',' || json_quote(id) || ',' || json_quote(type) || ',' || data || ',' || metadata || ',' || recorded_at, ',') || ']' " +
           'FROM (SELECT ' + columns + ' FROM events WHERE ' + command.where + ' ORDER BY position LIMIT ?)',
       ).raw();
       statements.set(command.where, statement);
@@ -119,6 +123,8 @@ interface Scan {
   coveredTo: number;
   /** The worker reached the head: nothing more will come for this scan. */
   ended: boolean;
+  /** Position of the last event read from a chunk (served or skipped): they must rise. */
+  seen: number;
   /** Kept for reads that resume inclusively from the last event they were given. */
   lastServed: RecordedEvent | null;
   chunk: unknown[];
@@ -141,6 +147,8 @@ export class ReadAhead {
   #port: MessagePort | null = null;
   #control: Int32Array | null = null;
   #failed = false;
+  /** A chunk once came back out of order: read in-process from then on. */
+  #outOfOrder = false;
   #taken = 0;
   #generation = 0;
   #shared = false;
@@ -165,7 +173,7 @@ export class ReadAhead {
    */
   start(key: string, where: string, params: unknown[], last: RecordedEvent): void {
     const after = Number(last.position);
-    if (this.#failed) return;
+    if (this.#failed || this.#outOfOrder) return;
     if (!this.#worker) this.#spawn();
     if (!this.#shared) {
       this.#hooks.share();
@@ -175,7 +183,7 @@ export class ReadAhead {
     Atomics.store(this.#control!, GENERATION, this.#generation);
     this.#send({ kind: 'read', generation: this.#generation, where, params, from: after + 1, limit: 250 });
     Atomics.notify(this.#control!, TAKEN);
-    this.#scan = { key, servedTo: after, coveredTo: after, ended: false, lastServed: last, chunk: [], index: 0, lastUsed: Date.now() };
+    this.#scan = { key, servedTo: after, coveredTo: after, ended: false, seen: after, lastServed: last, chunk: [], index: 0, lastUsed: Date.now() };
     if (!this.#idleTimer) {
       this.#idleTimer = setInterval(() => {
         if (this.#scan && Date.now() - this.#scan.lastUsed > 1000) this.stop();
@@ -211,6 +219,17 @@ export class ReadAhead {
       const i = scan.index;
       scan.index = i + 8;
       const position = a[i] as number;
+      if (position <= scan.seen) {
+        // Out of order: never expected (see above), but never trusted either. What follows the last
+        // event served is read in-process, and later scans do without the worker.
+        this.#outOfOrder = true;
+        scan.coveredTo = scan.servedTo;
+        scan.chunk = [];
+        scan.index = 0;
+        rest = true;
+        break;
+      }
+      scan.seen = position;
       if (position < from) continue;
       out.push({
         id: a[i + 3] as string,
@@ -324,7 +343,7 @@ export class ReadAhead {
         }
         let parsed: unknown[];
         try {
-          parsed = JSON.parse(chunk.text!) as unknown[];
+          { const t0 = performance.now(); parsed = JSON.parse(chunk.text!) as unknown[]; (globalThis as any).__parse = ((globalThis as any).__parse ?? 0) + performance.now() - t0; }
         } catch {
           return false;
         }
@@ -339,7 +358,7 @@ export class ReadAhead {
       }
       const posted = Atomics.load(control, POSTED);
       if (posted > this.#taken) continue; // posted and on its way
-      Atomics.wait(control, POSTED, posted, 100);
+      { const t0 = performance.now(); Atomics.wait(control, POSTED, posted, 100); (globalThis as any).__wait = ((globalThis as any).__wait ?? 0) + performance.now() - t0; }
     }
   }
 

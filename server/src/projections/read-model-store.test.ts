@@ -63,6 +63,21 @@ describe('SqliteReadModelStore', () => {
     reopened.close();
   });
 
+  it('stores a large save whose rows span many hand-over buffers, one of them larger than a buffer', () => {
+    const store = new SqliteReadModelStore(file);
+    const huge = { kind: 'sensor' as const, id: 's-huge', record: { id: 's-huge', note: 'ü'.repeat(600_000) } };
+    const rows: Row[] = [...Array.from({ length: 20_000 }, (_, i) => sensor(`s-${i}`, `name ${i}`)), huge, sensor('s-after', 'after the huge row')];
+    store.save(rows, 5n);
+    store.close();
+    const reopened = new SqliteReadModelStore(file);
+    const loaded = reopened.load();
+    expect(loaded.position).toBe(5n);
+    expect(loaded.records).toHaveLength(rows.length);
+    expect(loaded.records.find(({ record }) => (record as { id: string }).id === 's-huge')?.record).toEqual(huge.record);
+    expect(loaded.records.find(({ record }) => (record as { id: string }).id === 's-after')?.record).toEqual(sensor('s-after', 'after the huge row').record);
+    reopened.close();
+  });
+
   it('drops rows stored in an older shape, so they are rebuilt from the log', () => {
     const old = new Database(file);
     old.exec(`

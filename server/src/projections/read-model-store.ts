@@ -58,16 +58,20 @@ const REMOVE = `DELETE FROM rows WHERE kind = ? AND id = ?`;
 const SET_CHECKPOINT = `INSERT OR REPLACE INTO meta (key, value) VALUES ('position', ?)`;
 
 /**
- * One save as the writer receives it: a few long strings rather than three per row, which are far
- * cheaper to hand between threads. Each row is a line `kind TAB JSON(id) TAB JSON(record)`, with
- * nothing after the second tab for a deleted row; JSON text never holds a raw tab or newline, and
- * kinds are fixed words.
+ * A large save reaches the writer as a stream of `rows` messages and then one `commit`. Each `rows`
+ * message carries a transferred buffer of UTF-8 lines `kind TAB JSON(id) TAB JSON(record)`, with nothing
+ * after the second tab for a deleted row. The rows are encoded straight into the buffer, so no
+ * per-row strings outlive the row and handing them over copies nothing. JSON text never holds a raw
+ * tab or newline (and UTF-8 never uses those bytes inside a character); kinds are fixed words.
+ * The writer opens its transaction at the first `rows` of a save and commits it, with the checkpoint,
+ * at `commit`: a save is stored whole or not at all.
  */
-interface Batch {
-  parts: string[];
-  position: string | null;
-}
-const ROWS_PER_PART = 200;
+type WriterMessage = { kind: 'rows'; bytes: ArrayBuffer; length: number } | { kind: 'commit'; position: string | null } | { kind: 'close' };
+
+/** Size of each buffer of encoded rows handed to the writer. */
+const ROWS_BUFFER_BYTES = 1 << 20;
+const TAB = 9;
+const NEWLINE = 10;
 
 const WRITER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -80,36 +84,98 @@ db.pragma('cache_size = -65536');
 const upsert = db.prepare(${JSON.stringify(UPSERT)});
 const remove = db.prepare(${JSON.stringify(REMOVE)});
 const setCheckpoint = db.prepare(${JSON.stringify(SET_CHECKPOINT)});
-const write = db.transaction((batch) => {
-  for (const part of batch.parts) {
-    for (const line of part.split('\\n')) {
-      const first = line.indexOf('\\t');
-      const second = line.indexOf('\\t', first + 1);
-      const kind = line.slice(0, first);
-      const id = JSON.parse(line.slice(first + 1, second));
-      if (second === line.length - 1) remove.run(kind, id);
-      else upsert.run(kind, id, line.slice(second + 1));
-    }
+// The save being received: 'open' once its transaction began, 'failed' after an error (the rest of it is dropped).
+let save = 'none';
+let failure = null;
+function writeRows(text) {
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\\n', start);
+    if (end < 0) end = text.length;
+    const first = text.indexOf('\\t', start);
+    const second = text.indexOf('\\t', first + 1);
+    const kind = text.slice(start, first);
+    const id = JSON.parse(text.slice(first + 1, second));
+    if (second + 1 === end) remove.run(kind, id);
+    else upsert.run(kind, id, text.slice(second + 1, end));
+    start = end + 1;
   }
-  if (batch.position !== null) setCheckpoint.run(batch.position);
-});
+}
+function fail(error) {
+  failure = String((error && error.message) || error);
+  if (db.inTransaction) db.exec('ROLLBACK');
+  save = 'failed';
+}
 port.on('message', (message) => {
-  if (message === 'close') {
+  if (message.kind === 'close') {
+    if (db.inTransaction) db.exec('ROLLBACK');
     db.close();
     port.close();
     Atomics.store(control, ${CLOSED}, 1);
     Atomics.notify(control, ${CLOSED});
     return;
   }
+  if (save === 'failed' && message.kind === 'rows') return;
   try {
-    write(message);
+    if (save === 'none') {
+      db.exec('BEGIN');
+      save = 'open';
+    }
+    if (message.kind === 'rows') {
+      writeRows(Buffer.from(message.bytes, 0, message.length).toString('utf8'));
+      return;
+    }
+    if (save === 'open') {
+      if (message.position !== null) setCheckpoint.run(message.position);
+      db.exec('COMMIT');
+    }
   } catch (error) {
-    port.postMessage(String((error && error.message) || error));
+    fail(error);
+    if (message.kind === 'rows') return;
   }
+  if (failure !== null) port.postMessage(failure);
+  failure = null;
+  save = 'none';
   Atomics.add(control, ${DONE}, 1);
   Atomics.notify(control, ${DONE});
 });
 `;
+
+/** Encodes rows into buffers for the writer, handing each one over as it fills. */
+class RowEncoder {
+  private buffer = Buffer.allocUnsafeSlow(ROWS_BUFFER_BYTES);
+  private length = 0;
+
+  constructor(private readonly send: (message: WriterMessage, transfer: ArrayBuffer[]) => void) {}
+
+  row(kind: RecordKind, id: string, json: string): void {
+    const idJson = JSON.stringify(id);
+    // At most three UTF-8 bytes per UTF-16 unit, plus the two tabs and the newline.
+    const most = (kind.length + idJson.length + json.length) * 3 + 3;
+    if (this.length + most > this.buffer.length) {
+      this.end();
+      if (most > this.buffer.length) this.buffer = Buffer.allocUnsafeSlow(most);
+    }
+    const buffer = this.buffer;
+    let at = this.length;
+    for (let i = 0; i < kind.length; i++) buffer[at++] = kind.charCodeAt(i);
+    buffer[at++] = TAB;
+    at += buffer.write(idJson, at);
+    buffer[at++] = TAB;
+    at += buffer.write(json, at);
+    buffer[at++] = NEWLINE;
+    this.length = at;
+  }
+
+  /** Hands over what is encoded so far (the line ending is dropped: the writer splits on it). */
+  end(): void {
+    if (this.length === 0) return;
+    const bytes = this.buffer.buffer as ArrayBuffer;
+    this.send({ kind: 'rows', bytes, length: this.length - 1 }, [bytes]);
+    this.buffer = Buffer.allocUnsafeSlow(ROWS_BUFFER_BYTES);
+    this.length = 0;
+  }
+}
 
 /**
  * The read models in `readmodels.sqlite`. Small saves (the steady trickle while following the log) are
@@ -166,13 +232,12 @@ export class SqliteReadModelStore implements ReadModelStore {
   save(rows: { kind: RecordKind; id: string; record: unknown | null }[], position: bigint | null): void {
     this.throwWriteError();
     if (this.writer || rows.length >= WRITER_AFTER_ROWS) {
-      const batch: Batch = { parts: [], position: position?.toString() ?? null };
-      for (let start = 0; start < rows.length; start += ROWS_PER_PART) {
-        const lines = rows.slice(start, start + ROWS_PER_PART).map(({ kind, id, record }) => `${kind}\t${JSON.stringify(id)}\t${record === null ? '' : JSON.stringify(record)}`);
-        batch.parts.push(lines.join('\n'));
-      }
       const writer = this.writer ?? this.startWriter();
-      writer.port.postMessage(batch);
+      const send = (message: WriterMessage, transfer: ArrayBuffer[] = []) => writer.port.postMessage(message, transfer);
+      const encoder = new RowEncoder(send);
+      for (const { kind, id, record } of rows) encoder.row(kind, id, record === null ? '' : JSON.stringify(record));
+      encoder.end();
+      send({ kind: 'commit', position: position?.toString() ?? null });
       writer.submitted += 1;
       Atomics.store(writer.control, SUBMITTED, writer.submitted);
       return;
@@ -190,7 +255,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     const writer = this.writer;
     if (writer) {
       this.waitForWriter();
-      writer.port.postMessage('close');
+      writer.port.postMessage({ kind: 'close' } satisfies WriterMessage);
       const deadline = Date.now() + WRITER_WAIT_MS;
       while (Atomics.load(writer.control, CLOSED) === 0 && Date.now() < deadline) Atomics.wait(writer.control, CLOSED, 0, 100);
       writer.port.close();
