@@ -66,7 +66,9 @@ describe('SqliteReadModelStore', () => {
   it('stores a large save whose rows span many hand-over buffers, one of them larger than a buffer', () => {
     const store = new SqliteReadModelStore(file);
     const huge = { kind: 'sensor' as const, id: 's-huge', record: { id: 's-huge', note: 'ü'.repeat(600_000) } };
-    const rows: Row[] = [...Array.from({ length: 20_000 }, (_, i) => sensor(`s-${i}`, `name ${i}`)), huge, sensor('s-after', 'after the huge row')];
+    // Plain ASCII rows first (they are handed over as such), then rows with other characters.
+    const ascii: Row[] = Array.from({ length: 20_000 }, (_, i) => ({ kind: 'sensor', id: `a-${i}`, record: { id: `a-${i}`, name: `plain ${i}` } }));
+    const rows: Row[] = [...ascii, ...Array.from({ length: 5_000 }, (_, i) => sensor(`s-${i}`, `name ${i}`)), huge, sensor('s-after', 'after the huge row')];
     store.save(rows, 5n);
     store.close();
     const reopened = new SqliteReadModelStore(file);
@@ -75,6 +77,8 @@ describe('SqliteReadModelStore', () => {
     expect(loaded.records).toHaveLength(rows.length);
     expect(loaded.records.find(({ record }) => (record as { id: string }).id === 's-huge')?.record).toEqual(huge.record);
     expect(loaded.records.find(({ record }) => (record as { id: string }).id === 's-after')?.record).toEqual(sensor('s-after', 'after the huge row').record);
+    expect(loaded.records.find(({ record }) => (record as { id: string }).id === 'a-19999')?.record).toEqual(ascii[19_999]!.record);
+    expect(loaded.records.find(({ record }) => (record as { id: string }).id === 's-4999')?.record).toEqual(sensor('s-4999', 'name 4999').record);
     reopened.close();
   });
 

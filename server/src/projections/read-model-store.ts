@@ -66,7 +66,7 @@ const SET_CHECKPOINT = `INSERT OR REPLACE INTO meta (key, value) VALUES ('positi
  * The writer opens its transaction at the first `rows` of a save and commits it, with the checkpoint,
  * at `commit`: a save is stored whole or not at all.
  */
-type WriterMessage = { kind: 'rows'; bytes: ArrayBuffer; length: number } | { kind: 'commit'; position: string | null } | { kind: 'close' };
+type WriterMessage = { kind: 'rows'; bytes: ArrayBuffer; length: number; ascii: boolean } | { kind: 'commit'; position: string | null } | { kind: 'close' };
 
 /** Size of each buffer of encoded rows handed to the writer. */
 const ROWS_BUFFER_BYTES = 1 << 20;
@@ -122,7 +122,8 @@ port.on('message', (message) => {
       save = 'open';
     }
     if (message.kind === 'rows') {
-      writeRows(Buffer.from(message.bytes, 0, message.length).toString('utf8'));
+      // ASCII (the usual case) decodes byte for byte, several times faster than UTF-8.
+      writeRows(Buffer.from(message.bytes, 0, message.length).toString(message.ascii ? 'latin1' : 'utf8'));
       return;
     }
     if (save === 'open') {
@@ -145,6 +146,8 @@ port.on('message', (message) => {
 class RowEncoder {
   private buffer = Buffer.allocUnsafeSlow(ROWS_BUFFER_BYTES);
   private length = 0;
+  /** Every string written so far took one byte per character. */
+  private ascii = true;
 
   constructor(private readonly send: (message: WriterMessage, transfer: ArrayBuffer[]) => void) {}
 
@@ -160,20 +163,24 @@ class RowEncoder {
     let at = this.length;
     for (let i = 0; i < kind.length; i++) buffer[at++] = kind.charCodeAt(i);
     buffer[at++] = TAB;
-    at += buffer.write(idJson, at);
-    buffer[at++] = TAB;
-    at += buffer.write(json, at);
+    const idBytes = buffer.write(idJson, at);
+    at += idBytes + 1;
+    buffer[at - 1] = TAB;
+    const jsonBytes = buffer.write(json, at);
+    at += jsonBytes;
     buffer[at++] = NEWLINE;
     this.length = at;
+    if (idBytes !== idJson.length || jsonBytes !== json.length) this.ascii = false;
   }
 
   /** Hands over what is encoded so far (the line ending is dropped: the writer splits on it). */
   end(): void {
     if (this.length === 0) return;
     const bytes = this.buffer.buffer as ArrayBuffer;
-    this.send({ kind: 'rows', bytes, length: this.length - 1 }, [bytes]);
+    this.send({ kind: 'rows', bytes, length: this.length - 1, ascii: this.ascii }, [bytes]);
     this.buffer = Buffer.allocUnsafeSlow(ROWS_BUFFER_BYTES);
     this.length = 0;
+    this.ascii = true;
   }
 }
 
