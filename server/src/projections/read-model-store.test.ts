@@ -82,6 +82,27 @@ describe('SqliteReadModelStore', () => {
     reopened.close();
   });
 
+  it('changes and deletes rows in place across reopening, whatever their ids hold', () => {
+    const ids = ['plain', 'with "quotes"', 'back\\slash', 'tab\there', 'ünïcode', 'line\nbreak'];
+    const first = new SqliteReadModelStore(file);
+    first.save(ids.map((id) => sensor(id, `first ${id}`)), 1n);
+    first.close();
+    const second = new SqliteReadModelStore(file);
+    second.save([...ids.slice(0, 3).map((id) => sensor(id, `second ${id}`)), ...ids.slice(3).map((id) => ({ kind: 'sensor' as const, id, record: null }))], 2n);
+    second.save([sensor(ids[4]!, 'back again')], 3n);
+    second.close();
+    const third = new SqliteReadModelStore(file);
+    const loaded = third.load();
+    third.close();
+    expect(loaded.position).toBe(3n);
+    const want = [...ids.slice(0, 3).map((id) => sensor(id, `second ${id}`)), sensor(ids[4]!, 'back again')];
+    expect(sorted(loaded.records)).toEqual(sorted(want.map(({ kind, record }) => ({ kind, record }))));
+    // One stored row per record: changes were written over the old rows, not next to them.
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT count(*) FROM rows').pluck().get()).toBe(4);
+    db.close();
+  });
+
   it('drops rows stored in an older shape, so they are rebuilt from the log', () => {
     const old = new Database(file);
     old.exec(`

@@ -37,14 +37,13 @@ export class MemoryReadModelStore implements ReadModelStore {
 }
 
 /**
- * 2: rows in a rowid table (appended in write order) with a unique index on (kind, id), instead of a
- * WITHOUT ROWID table keyed by (kind, id): rows of a few hundred bytes each made every write of a
- * rebuild a random insert into a large b-tree (measured: about half the write time).
+ * 3: rows in a rowid table with no index at all. The writer thread, the only one that writes rows, keeps
+ * the rowid of every (kind, id) in memory: a changed row is rewritten in place by rowid and a new one is
+ * appended. Version 2 kept a unique index on (kind, id) instead; with random ids every write of a rebuild
+ * was a random insert into that index (measured: upserts about three times slower than appends).
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
-/** A save of at least this many rows hands writing over to the writer thread (for good). */
-const WRITER_AFTER_ROWS = 5_000;
 /** How long `load` and `close` wait for the writer thread to finish what it was given. */
 const WRITER_WAIT_MS = 60_000;
 
@@ -53,12 +52,13 @@ const SUBMITTED = 0; // saves handed to the writer
 const DONE = 1; // saves the writer finished (written or failed)
 const CLOSED = 2; // 1 once the writer closed its connection
 
-const UPSERT = `INSERT INTO rows (kind, id, json) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET json = excluded.json`;
-const REMOVE = `DELETE FROM rows WHERE kind = ? AND id = ?`;
+const INSERT = `INSERT INTO rows (kind, id, json) VALUES (?, ?, ?)`;
+const UPDATE = `UPDATE rows SET json = ? WHERE rowid = ?`;
+const REMOVE = `DELETE FROM rows WHERE rowid = ?`;
 const SET_CHECKPOINT = `INSERT OR REPLACE INTO meta (key, value) VALUES ('position', ?)`;
 
 /**
- * A large save reaches the writer as a stream of `rows` messages and then one `commit`. Each `rows`
+ * A save reaches the writer as a stream of `rows` messages and then one `commit`. Each `rows`
  * message carries a transferred buffer of UTF-8 lines `kind TAB JSON(id) TAB JSON(record)`, with nothing
  * after the second tab for a deleted row. The rows are encoded straight into the buffer, so no
  * per-row strings outlive the row and handing them over copies nothing. JSON text never holds a raw
@@ -81,9 +81,22 @@ const db = new Database(file);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = OFF');
 db.pragma('cache_size = -65536');
-const upsert = db.prepare(${JSON.stringify(UPSERT)});
+const insert = db.prepare(${JSON.stringify(INSERT)});
+const update = db.prepare(${JSON.stringify(UPDATE)});
 const remove = db.prepare(${JSON.stringify(REMOVE)});
 const setCheckpoint = db.prepare(${JSON.stringify(SET_CHECKPOINT)});
+// Rowid of every stored row, by kind then id.
+let rowids;
+function loadRowids() {
+  rowids = new Map();
+  for (const [rowid, kind, id] of db.prepare('SELECT rowid, kind, id FROM rows').raw().iterate()) idsOf(kind).set(id, rowid);
+}
+function idsOf(kind) {
+  let ids = rowids.get(kind);
+  if (!ids) rowids.set(kind, (ids = new Map()));
+  return ids;
+}
+loadRowids();
 // The save being received: 'open' once its transaction began, 'failed' after an error (the rest of it is dropped).
 let save = 'none';
 let failure = null;
@@ -94,16 +107,29 @@ function writeRows(text) {
     if (end < 0) end = text.length;
     const first = text.indexOf('\\t', start);
     const second = text.indexOf('\\t', first + 1);
-    const kind = text.slice(start, first);
-    const id = JSON.parse(text.slice(first + 1, second));
-    if (second + 1 === end) remove.run(kind, id);
-    else upsert.run(kind, id, text.slice(second + 1, end));
+    const ids = idsOf(text.slice(start, first));
+    const quoted = text.slice(first + 1, second);
+    // A JSON string without escapes is its text between the quotes.
+    const id = quoted.indexOf('\\\\') < 0 ? quoted.slice(1, -1) : JSON.parse(quoted);
+    const rowid = ids.get(id);
+    if (second + 1 === end) {
+      if (rowid !== undefined) {
+        remove.run(rowid);
+        ids.delete(id);
+      }
+    } else if (rowid !== undefined) {
+      update.run(text.slice(second + 1, end), rowid);
+    } else {
+      ids.set(id, insert.run(text.slice(start, first), id, text.slice(second + 1, end)).lastInsertRowid);
+    }
     start = end + 1;
   }
 }
 function fail(error) {
   failure = String((error && error.message) || error);
   if (db.inTransaction) db.exec('ROLLBACK');
+  // The rolled-back rows may have been added to or taken from the map: read it back.
+  loadRowids();
   save = 'failed';
 }
 port.on('message', (message) => {
@@ -185,16 +211,12 @@ class RowEncoder {
 }
 
 /**
- * The read models in `readmodels.sqlite`. Small saves (the steady trickle while following the log) are
- * written in place. The first large one (a rebuild catching up) starts a writer thread with its own
- * connection, which then writes every save in order, each in one transaction as before, while the
- * projection goes on applying events; `load` and `close` wait for it to finish.
+ * The read models in `readmodels.sqlite`. Rows are written by a writer thread with its own connection,
+ * each save in one transaction with its checkpoint and in the order given, while the projection goes on
+ * applying events; `load` and `close` wait for it to finish what it was given.
  */
 export class SqliteReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
-  private readonly upsert: Database.Statement;
-  private readonly remove: Database.Statement;
-  private readonly setCheckpoint: Database.Statement;
   private writer: { worker: Worker; port: MessagePort; control: Int32Array; submitted: number } | null = null;
   private writeError: string | null = null;
 
@@ -213,17 +235,11 @@ export class SqliteReadModelStore implements ReadModelStore {
         // Rows of another shape: start over, the log has everything.
         this.db.exec(`DROP TABLE IF EXISTS rows; DELETE FROM meta;`);
       }
-      this.db.exec(`
-        CREATE TABLE IF NOT EXISTS rows (kind TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL);
-        CREATE UNIQUE INDEX IF NOT EXISTS rows_key ON rows (kind, id);
-      `);
+      this.db.exec(`CREATE TABLE IF NOT EXISTS rows (kind TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL);`);
       this.db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)`).run(String(SCHEMA_VERSION));
     } catch (error) {
       throw new Error(`Cannot open the read model file ${file}: ${(error as Error).message}`, { cause: error });
     }
-    this.upsert = this.db.prepare(UPSERT);
-    this.remove = this.db.prepare(REMOVE);
-    this.setCheckpoint = this.db.prepare(SET_CHECKPOINT);
   }
 
   load() {
@@ -238,24 +254,14 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   save(rows: { kind: RecordKind; id: string; record: unknown | null }[], position: bigint | null): void {
     this.throwWriteError();
-    if (this.writer || rows.length >= WRITER_AFTER_ROWS) {
-      const writer = this.writer ?? this.startWriter();
-      const send = (message: WriterMessage, transfer: ArrayBuffer[] = []) => writer.port.postMessage(message, transfer);
-      const encoder = new RowEncoder(send);
-      for (const { kind, id, record } of rows) encoder.row(kind, id, record === null ? '' : JSON.stringify(record));
-      encoder.end();
-      send({ kind: 'commit', position: position?.toString() ?? null });
-      writer.submitted += 1;
-      Atomics.store(writer.control, SUBMITTED, writer.submitted);
-      return;
-    }
-    this.db.transaction(() => {
-      for (const { kind, id, record } of rows) {
-        if (record === null) this.remove.run(kind, id);
-        else this.upsert.run(kind, id, JSON.stringify(record));
-      }
-      if (position !== null) this.setCheckpoint.run(position.toString());
-    })();
+    const writer = this.writer ?? this.startWriter();
+    const send = (message: WriterMessage, transfer: ArrayBuffer[] = []) => writer.port.postMessage(message, transfer);
+    const encoder = new RowEncoder(send);
+    for (const { kind, id, record } of rows) encoder.row(kind, id, record === null ? '' : JSON.stringify(record));
+    encoder.end();
+    send({ kind: 'commit', position: position?.toString() ?? null });
+    writer.submitted += 1;
+    Atomics.store(writer.control, SUBMITTED, writer.submitted);
   }
 
   close(): void {
