@@ -44,6 +44,11 @@ export class MemoryReadModelStore implements ReadModelStore {
  */
 const SCHEMA_VERSION = 3;
 
+/**
+ * The writer runs at the lowest scheduling priority (nice value; 0 is the main thread's): storing rows
+ * can always wait a moment, while the main thread applies events and answers requests.
+ */
+const WRITER_NICE = 19;
 /** How long `load` and `close` wait for the writer thread to finish what it was given. */
 const WRITER_WAIT_MS = 60_000;
 
@@ -76,7 +81,10 @@ const NEWLINE = 10;
 const WRITER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const { file, port, control } = workerData;
+const { file, port, control, nice } = workerData;
+try {
+  require('node:os').setPriority(nice);
+} catch {}
 const db = new Database(file);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = OFF');
@@ -283,7 +291,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     const control = new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
     const { port1, port2 } = new MessageChannel();
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { file: this.file, port: port2, control, driver }, transferList: [port2] });
+    const worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { file: this.file, port: port2, control, driver, nice: WRITER_NICE }, transferList: [port2] });
     worker.unref();
     worker.on('error', (error) => {
       this.writeError ??= error.message;
