@@ -63,10 +63,9 @@ describe('SqliteReadModelStore', () => {
     reopened.close();
   });
 
-  it('stores a large save whose rows span many hand-over buffers, one of them larger than a buffer', () => {
+  it('stores a large save handed over in many messages, with plain, non-ASCII and very long rows', () => {
     const store = new SqliteReadModelStore(file);
     const huge = { kind: 'sensor' as const, id: 's-huge', record: { id: 's-huge', note: 'ü'.repeat(600_000) } };
-    // Plain ASCII rows first (they are handed over as such), then rows with other characters.
     const ascii: Row[] = Array.from({ length: 20_000 }, (_, i) => ({ kind: 'sensor', id: `a-${i}`, record: { id: `a-${i}`, name: `plain ${i}` } }));
     const rows: Row[] = [...ascii, ...Array.from({ length: 5_000 }, (_, i) => sensor(`s-${i}`, `name ${i}`)), huge, sensor('s-after', 'after the huge row')];
     store.save(rows, 5n);

@@ -63,20 +63,17 @@ const REMOVE = `DELETE FROM rows WHERE rowid = ?`;
 const SET_CHECKPOINT = `INSERT OR REPLACE INTO meta (key, value) VALUES ('position', ?)`;
 
 /**
- * A save reaches the writer as a stream of `rows` messages and then one `commit`. Each `rows`
- * message carries a transferred buffer of UTF-8 lines `kind TAB JSON(id) TAB JSON(record)`, with nothing
- * after the second tab for a deleted row. The rows are encoded straight into the buffer, so no
- * per-row strings outlive the row and handing them over copies nothing. JSON text never holds a raw
- * tab or newline (and UTF-8 never uses those bytes inside a character); kinds are fixed words.
- * The writer opens its transaction at the first `rows` of a save and commits it, with the checkpoint,
- * at `commit`: a save is stored whole or not at all.
+ * A save reaches the writer as a stream of `rows` messages and then one `commit`. Each `rows` message
+ * holds a flat list `kind, id, JSON(record), kind, id, JSON(record), ...`, with an empty text for a
+ * deleted row (a record's JSON never is). Plain strings are the cheapest thing to hand between threads:
+ * copied as they are, with nothing to encode or split on either side. The writer opens its transaction
+ * at the first `rows` of a save and commits it, with the checkpoint, at `commit`: a save is stored whole
+ * or not at all.
  */
-type WriterMessage = { kind: 'rows'; bytes: ArrayBuffer; length: number; ascii: boolean } | { kind: 'commit'; position: string | null } | { kind: 'close' };
+type WriterMessage = { kind: 'rows'; rows: string[] } | { kind: 'commit'; position: string | null } | { kind: 'close' };
 
-/** Size of each buffer of encoded rows handed to the writer. */
-const ROWS_BUFFER_BYTES = 1 << 20;
-const TAB = 9;
-const NEWLINE = 10;
+/** Rows per `rows` message. */
+const ROWS_PER_MESSAGE = 1000;
 
 const WRITER_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -108,29 +105,22 @@ loadRowids();
 // The save being received: 'open' once its transaction began, 'failed' after an error (the rest of it is dropped).
 let save = 'none';
 let failure = null;
-function writeRows(text) {
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\\n', start);
-    if (end < 0) end = text.length;
-    const first = text.indexOf('\\t', start);
-    const second = text.indexOf('\\t', first + 1);
-    const ids = idsOf(text.slice(start, first));
-    const quoted = text.slice(first + 1, second);
-    // A JSON string without escapes is its text between the quotes.
-    const id = quoted.indexOf('\\\\') < 0 ? quoted.slice(1, -1) : JSON.parse(quoted);
+function writeRows(rows) {
+  for (let i = 0; i < rows.length; i += 3) {
+    const ids = idsOf(rows[i]);
+    const id = rows[i + 1];
+    const json = rows[i + 2];
     const rowid = ids.get(id);
-    if (second + 1 === end) {
+    if (json === '') {
       if (rowid !== undefined) {
         remove.run(rowid);
         ids.delete(id);
       }
     } else if (rowid !== undefined) {
-      update.run(text.slice(second + 1, end), rowid);
+      update.run(json, rowid);
     } else {
-      ids.set(id, insert.run(text.slice(start, first), id, text.slice(second + 1, end)).lastInsertRowid);
+      ids.set(id, insert.run(rows[i], id, json).lastInsertRowid);
     }
-    start = end + 1;
   }
 }
 function fail(error) {
@@ -156,8 +146,7 @@ port.on('message', (message) => {
       save = 'open';
     }
     if (message.kind === 'rows') {
-      // ASCII (the usual case) decodes byte for byte, several times faster than UTF-8.
-      writeRows(Buffer.from(message.bytes, 0, message.length).toString(message.ascii ? 'latin1' : 'utf8'));
+      writeRows(message.rows);
       return;
     }
     if (save === 'open') {
@@ -175,48 +164,6 @@ port.on('message', (message) => {
   Atomics.notify(control, ${DONE});
 });
 `;
-
-/** Encodes rows into buffers for the writer, handing each one over as it fills. */
-class RowEncoder {
-  private buffer = Buffer.allocUnsafeSlow(ROWS_BUFFER_BYTES);
-  private length = 0;
-  /** Every string written so far took one byte per character. */
-  private ascii = true;
-
-  constructor(private readonly send: (message: WriterMessage, transfer: ArrayBuffer[]) => void) {}
-
-  row(kind: RecordKind, id: string, json: string): void {
-    const idJson = JSON.stringify(id);
-    // At most three UTF-8 bytes per UTF-16 unit, plus the two tabs and the newline.
-    const most = (kind.length + idJson.length + json.length) * 3 + 3;
-    if (this.length + most > this.buffer.length) {
-      this.end();
-      if (most > this.buffer.length) this.buffer = Buffer.allocUnsafeSlow(most);
-    }
-    const buffer = this.buffer;
-    let at = this.length;
-    for (let i = 0; i < kind.length; i++) buffer[at++] = kind.charCodeAt(i);
-    buffer[at++] = TAB;
-    const idBytes = buffer.write(idJson, at);
-    at += idBytes + 1;
-    buffer[at - 1] = TAB;
-    const jsonBytes = buffer.write(json, at);
-    at += jsonBytes;
-    buffer[at++] = NEWLINE;
-    this.length = at;
-    if (idBytes !== idJson.length || jsonBytes !== json.length) this.ascii = false;
-  }
-
-  /** Hands over what is encoded so far (the line ending is dropped: the writer splits on it). */
-  end(): void {
-    if (this.length === 0) return;
-    const bytes = this.buffer.buffer as ArrayBuffer;
-    this.send({ kind: 'rows', bytes, length: this.length - 1, ascii: this.ascii }, [bytes]);
-    this.buffer = Buffer.allocUnsafeSlow(ROWS_BUFFER_BYTES);
-    this.length = 0;
-    this.ascii = true;
-  }
-}
 
 /**
  * The read models in `readmodels.sqlite`. Rows are written by a writer thread with its own connection,
@@ -263,10 +210,16 @@ export class SqliteReadModelStore implements ReadModelStore {
   save(rows: { kind: RecordKind; id: string; record: unknown | null }[], position: bigint | null): void {
     this.throwWriteError();
     const writer = this.writer ?? this.startWriter();
-    const send = (message: WriterMessage, transfer: ArrayBuffer[] = []) => writer.port.postMessage(message, transfer);
-    const encoder = new RowEncoder(send);
-    for (const { kind, id, record } of rows) encoder.row(kind, id, record === null ? '' : JSON.stringify(record));
-    encoder.end();
+    const send = (message: WriterMessage) => writer.port.postMessage(message);
+    let batch: string[] = [];
+    for (const { kind, id, record } of rows) {
+      batch.push(kind, id, record === null ? '' : JSON.stringify(record));
+      if (batch.length === 3 * ROWS_PER_MESSAGE) {
+        send({ kind: 'rows', rows: batch });
+        batch = [];
+      }
+    }
+    if (batch.length > 0) send({ kind: 'rows', rows: batch });
     send({ kind: 'commit', position: position?.toString() ?? null });
     writer.submitted += 1;
     Atomics.store(writer.control, SUBMITTED, writer.submitted);
