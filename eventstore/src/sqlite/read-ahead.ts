@@ -354,7 +354,7 @@ export class ReadAhead {
         }
         let parsed: unknown[];
         try {
-          { const t0 = performance.now(); parsed = JSON.parse(chunk.text!) as unknown[]; (globalThis as any).__parse = ((globalThis as any).__parse ?? 0) + performance.now() - t0; }
+          parsed = JSON.parse(chunk.text!) as unknown[];
         } catch {
           return false;
         }
@@ -369,7 +369,7 @@ export class ReadAhead {
       }
       const posted = Atomics.load(control, POSTED);
       if (posted > this.#taken) continue; // posted and on its way
-      { const t0 = performance.now(); Atomics.wait(control, POSTED, posted, 100); (globalThis as any).__wait = ((globalThis as any).__wait ?? 0) + performance.now() - t0; }
+      Atomics.wait(control, POSTED, posted, 100);
     }
   }
 
