@@ -31,14 +31,6 @@ const MIN_CHUNK = 16;
 const MAX_CHUNK = 1000;
 /** Chunks the worker may fetch before the caller takes them. */
 const AHEAD = 16;
-/**
- * Scheduling priority of the worker (nice value; 0 is the main thread's). On a machine with few cores the
- * worker shares one with the main thread, which applies what it reads and answers requests: the main
- * thread should not wait behind it (measured over a rebuild on two cores: the main thread's time waiting
- * for a core roughly halved, with the read-model writer lowered too). A worker that is behind still runs
- * whenever the main thread blocks waiting for its chunks.
- */
-const WORKER_NICE = 10;
 /** How long the caller waits for a chunk before giving up on the worker and reading in-process. */
 const FETCH_TIMEOUT_MS = 10_000;
 
@@ -61,10 +53,7 @@ type Chunk =
 const WORKER_SOURCE = `
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const { file, port, control, columns, chunkBytes, minChunk, maxChunk, ahead, nice } = workerData;
-try {
-  require('node:os').setPriority(nice);
-} catch {}
+const { file, port, control, columns, chunkBytes, minChunk, maxChunk, ahead } = workerData;
 let db = null;
 const statements = new Map();
 let seen = 0;
@@ -309,7 +298,7 @@ export class ReadAhead {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file: this.#file, port: port2, control, driver, columns: this.#columns, chunkBytes: CHUNK_BYTES, minChunk: MIN_CHUNK, maxChunk: MAX_CHUNK, ahead: AHEAD, nice: WORKER_NICE },
+      workerData: { file: this.#file, port: port2, control, driver, columns: this.#columns, chunkBytes: CHUNK_BYTES, minChunk: MIN_CHUNK, maxChunk: MAX_CHUNK, ahead: AHEAD },
       transferList: [port2],
     });
     worker.unref();
