@@ -158,7 +158,11 @@ export class FleetModel {
   position: bigint | null = null;
 
   private readonly sensorIdByIdentity = new Map<string, string>();
-  private readonly sensorOrder = new Map<string, SortedIndex<SensorSortKey>>();
+  /**
+   * Each org's sensors in list order: built at the first read, then kept up to date. A rebuild or a
+   * load of stored rows sorts once instead of updating the order at every status change.
+   */
+  private sensorOrder: Map<string, SortedIndex<SensorSortKey>> | null = null;
   private readonly jobsOfSensor = new Map<string, string[]>();
   private readonly sensorsOfRegistry = new Map<string, Set<string>>();
   private readonly counts = new Map<string, FleetSummary>();
@@ -248,16 +252,30 @@ export class FleetModel {
 
   /** Ids of an org's sensors in list order, after a key when given. */
   sensorsInOrder(orgId: string, after?: SensorSortKey): IterableIterator<string> {
-    return (this.sensorOrder.get(orgId) ?? new SortedIndex(compareSensorKeys)).from(after);
+    return (this.orderOf(orgId) ?? new SortedIndex(compareSensorKeys)).from(after);
   }
 
   /** An org's sensor ids in list order, without copying, and where those after `after` start. */
   sensorOrderOf(orgId: string, after?: SensorSortKey): { ids: readonly string[]; start: number } {
-    return this.sensorOrder.get(orgId)?.ordered(after) ?? { ids: [], start: 0 };
+    return this.orderOf(orgId)?.ordered(after) ?? { ids: [], start: 0 };
   }
 
   sensorCount(orgId: string): number {
-    return this.sensorOrder.get(orgId)?.size ?? 0;
+    return this.orderOf(orgId)?.size ?? 0;
+  }
+
+  private orderOf(orgId: string): SortedIndex<SensorSortKey> | undefined {
+    if (this.sensorOrder === null) {
+      this.sensorOrder = new Map();
+      for (const sensor of this.sensors.values()) if (!sensor.deleted) this.placeInOrder(sensor);
+    }
+    return this.sensorOrder.get(orgId);
+  }
+
+  private placeInOrder(sensor: Sensor): void {
+    let order = this.sensorOrder!.get(sensor.orgId);
+    if (!order) this.sensorOrder!.set(sensor.orgId, (order = new SortedIndex(compareSensorKeys)));
+    order.set(sensor.id, sensorSortKey(sensor));
   }
 
   /** Jobs a sensor ran, oldest first. */
@@ -324,11 +342,7 @@ export class FleetModel {
   /** Keeps order, counts and registry membership in step with a live sensor's record. */
   private indexSensor(sensor: Sensor, before: SensorIndexed | null): void {
     const keyChanged = !before || RANK[before.status] !== RANK[sensor.status] || before.name !== sensor.name || before.hostname !== sensor.hostname;
-    if (keyChanged) {
-      let order = this.sensorOrder.get(sensor.orgId);
-      if (!order) this.sensorOrder.set(sensor.orgId, (order = new SortedIndex(compareSensorKeys)));
-      order.set(sensor.id, sensorSortKey(sensor));
-    }
+    if (keyChanged && this.sensorOrder !== null) this.placeInOrder(sensor);
     if (before?.status !== sensor.status) {
       let counts = this.counts.get(sensor.orgId);
       if (!counts) this.counts.set(sensor.orgId, (counts = emptySummary()));
@@ -346,7 +360,7 @@ export class FleetModel {
   }
 
   private unindexSensor(sensor: Sensor): void {
-    this.sensorOrder.get(sensor.orgId)?.delete(sensor.id);
+    this.sensorOrder?.get(sensor.orgId)?.delete(sensor.id);
     const counts = this.counts.get(sensor.orgId);
     if (counts) {
       counts.total--;

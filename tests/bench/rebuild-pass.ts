@@ -1,0 +1,25 @@
+/**
+ * One full read-model rebuild in a process of its own, as a service starting on an empty read model
+ * runs it: `rebuild-pass.ts <events.sqlite> <readmodels.sqlite>`. Prints its timings as JSON.
+ * Started by projections.bench.ts.
+ */
+import { SqliteEventStore } from '../../eventstore/src/index.js';
+import { FleetModel } from '../../server/src/domain/fleet-model.js';
+import { Projector } from '../../server/src/projections/projector.js';
+import { SqliteReadModelStore } from '../../server/src/projections/read-model-store.js';
+
+const [eventsFile, readModelFile] = process.argv.slice(2);
+if (!eventsFile || !readModelFile) throw new Error('usage: rebuild-pass.ts <events.sqlite> <readmodels.sqlite>');
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+
+const store = SqliteEventStore.open(eventsFile);
+const start = process.hrtime.bigint();
+const rowStore = new SqliteReadModelStore(readModelFile);
+const projector = new Projector(store, new FleetModel(true), rowStore);
+await projector.start();
+const caughtUpSeconds = seconds(start);
+await projector.stop();
+rowStore.close();
+const storedSeconds = seconds(start);
+await store.close();
+console.log(JSON.stringify({ caughtUpSeconds, storedSeconds }));
