@@ -96,12 +96,18 @@ for (;;) {
     }
     let from = command.from;
     let limit = command.limit;
+    // Once 'ahead' chunks are unread, sleep until the caller has taken half of them (it wakes this
+    // thread then): one wake-up per several chunks rather than one per chunk.
+    let full = false;
     while (Atomics.load(control, ${GENERATION}) === command.generation) {
       const taken = Atomics.load(control, ${TAKEN});
-      if (Atomics.load(control, ${POSTED}) - taken >= ahead) {
+      const unread = Atomics.load(control, ${POSTED}) - taken;
+      if (unread >= ahead || (full && unread > ahead / 2)) {
+        full = true;
         Atomics.wait(control, ${TAKEN}, taken, 100);
         continue;
       }
+      full = false;
       const [count, last, text] = statement.get(from, ...command.params, limit);
       post({ generation: command.generation, limit, count, last, text });
       if (count < limit) break;
@@ -331,7 +337,10 @@ export class ReadAhead {
       if (received) {
         this.#taken += 1;
         Atomics.store(control, TAKEN, this.#taken);
-        Atomics.notify(control, TAKEN);
+        // A full worker sleeps until half of its chunks are taken: wake it when this take gets there. (A
+        // worker that fills up after this check sleeps on the count as it is now; later takes, which
+        // cannot wait while chunks are unread, change that count and come to half again.)
+        if (Atomics.load(control, POSTED) - this.#taken === AHEAD / 2) Atomics.notify(control, TAKEN);
         const chunk = received.message;
         if (chunk.generation !== this.#generation) continue;
         if ('error' in chunk) return false;

@@ -1,4 +1,5 @@
 import type { EventData, EventType, FleetSummary, JobResultsSummary, JobRow, RegistryStatus, Role, SensorStatus } from '@harborguard/shared';
+import { ChangedIds } from './changed-ids.js';
 import { SortedIndex } from './sorted-index.js';
 import { CLOCK_SKEW_TOLERANCE_MS } from './sensor-machine.js';
 
@@ -129,8 +130,8 @@ type SensorIndexed = Pick<Sensor, 'status' | 'registryId' | 'name' | 'hostname'>
 
 /** Which sensor rows an event changed, so live views can be told. */
 export interface RowChanges {
-  sensors: Set<string>;
-  removedSensors: Set<string>;
+  sensors: ChangedIds;
+  removedSensors: ChangedIds;
 }
 
 const identityKey = (apiKeyId: string, name: string, hostname: string) => `${apiKeyId}\u0000${name}\u0000${hostname}`;
@@ -175,15 +176,14 @@ export class FleetModel {
    */
   constructor(private readonly trackChanges = false) {}
 
-  private readonly changes: RowChanges = { sensors: new Set(), removedSensors: new Set() };
+  private readonly changes: RowChanges = { sensors: new ChangedIds(), removedSensors: new ChangedIds() };
 
   /** Applies one event; returns the sensor rows it changed (valid until the next call). */
   apply(event: ModelEvent & { position?: bigint }): RowChanges {
     // One object, cleared per event: listeners read it synchronously, and a rebuild applies millions.
     const changes = this.changes;
-    // Clearing an empty set still allocates a new table: skip it (most events change one row or none).
-    if (changes.sensors.size > 0) changes.sensors.clear();
-    if (changes.removedSensors.size > 0) changes.removedSensors.clear();
+    changes.sensors.clear();
+    changes.removedSensors.clear();
     if (!this.trackChanges) this.revisions.set(event.streamName, event.revision);
     const handler = this.handlers[event.type as EventType] as ((data: unknown, event: ModelEvent, changes: RowChanges) => void) | undefined;
     handler?.(event.data, event, changes);
