@@ -310,7 +310,7 @@ export class FleetModel {
   /**
    * Records keep one copy of each value many of them hold: the previous timestamp taken (the events of
    * one command share theirs) and the id strings of the registries and sensors they point to. With
-   * 100,000 sensors and their jobs that is about a fifth of the model's memory, and as much less to
+   * 100,000 sensors and their jobs that is about a sixth of the model's memory, and as much less to
    * copy while a rebuild's young objects are collected.
    */
   private time(value: string): string {
