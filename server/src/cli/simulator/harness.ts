@@ -1,6 +1,7 @@
+import { afterEach, beforeEach, vi } from 'vitest';
 import { createClock } from './clock.js';
 import { DEFAULT_TIMING, type SensorFate, type SensorTiming } from './config.js';
-import type { FakeAgentApi } from './fake-agent-api.js';
+import type { FakeAgentApi, Route } from './fake-agent-api.js';
 import { AgentClient } from './http.js';
 import { silentLogger } from './logger.js';
 import { sensorProfile } from './profiles.js';
@@ -40,4 +41,25 @@ export function startSensor(api: FakeAgentApi, options: HarnessOptions = {}) {
     finished = true;
   });
   return { sensor, stats, done, isFinished: () => finished };
+}
+
+/**
+ * Runs every test of the calling file on fake timers. `sinceStart` turns a time into milliseconds since
+ * the test began; `times` lists when a route was called, the same way.
+ */
+export function onFakeTimers() {
+  let startedAt = 0;
+  beforeEach(() => {
+    vi.useFakeTimers();
+    startedAt = Date.now();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const sinceStart = (at: number) => at - startedAt;
+  return {
+    sinceStart,
+    startedAt: () => startedAt,
+    times: (api: FakeAgentApi, route: Route) => api.of(route).map((request) => sinceStart(request.at)),
+  };
 }

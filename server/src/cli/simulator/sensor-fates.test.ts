@@ -1,15 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { defaultAnswer, FakeAgentApi } from './fake-agent-api.js';
-import { startSensor } from './harness.js';
+import { onFakeTimers, startSensor } from './harness.js';
 
-let t0 = 0;
-beforeEach(() => {
-  vi.useFakeTimers();
-  t0 = Date.now();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+const { sinceStart } = onFakeTimers();
 
 const job = { id: 'job-h', type: 'scan', scan: { imageRef: 'registry.example/app:1', source: 'registry', scanners: ['trivy'] } };
 
@@ -19,11 +12,11 @@ describe('SimulatedSensor: failure modes', () => {
     const { sensor, isFinished } = startSensor(api, { fate: { kind: 'die', afterMs: 45_000 } });
     await vi.advanceTimersByTimeAsync(45_000);
     const sent = api.requests.length;
-    expect(api.of('heartbeat').map((r) => r.at - t0)).toEqual([0, 30_000]);
+    expect(api.of('heartbeat').map((r) => sinceStart(r.at))).toEqual([0, 30_000]);
     await vi.advanceTimersByTimeAsync(10 * 60_000);
 
     expect(api.requests).toHaveLength(sent);
-    expect(Math.max(...api.requests.map((r) => r.at - t0))).toBeLessThanOrEqual(40_000);
+    expect(Math.max(...api.requests.map((r) => sinceStart(r.at)))).toBeLessThanOrEqual(40_000);
     expect(sensor.state).toBe('dead');
     expect(isFinished()).toBe(true);
     sensor.stop();
@@ -42,8 +35,8 @@ describe('SimulatedSensor: failure modes', () => {
     expect(isFinished()).toBe(true);
     expect(api.of('upload')).toHaveLength(0);
     expect(api.of('status')).toHaveLength(0);
-    expect(api.of('heartbeat').map((r) => r.at - t0)).toEqual([0]);
-    expect(Math.max(...api.requests.map((r) => r.at - t0))).toBeLessThan(4_500);
+    expect(api.of('heartbeat').map((r) => sinceStart(r.at))).toEqual([0]);
+    expect(Math.max(...api.requests.map((r) => sinceStart(r.at)))).toBeLessThan(4_500);
   });
 
   it('flap: sends nothing for the outage, then carries on with the same agent id', async () => {
@@ -53,7 +46,7 @@ describe('SimulatedSensor: failure modes', () => {
     expect(sensor.state).toBe('flapping');
     await vi.advanceTimersByTimeAsync(175_000);
 
-    const at = api.requests.map((r) => r.at - t0);
+    const at = api.requests.map((r) => sinceStart(r.at));
     expect(at.filter((t) => t > 20_000 && t < 170_000)).toEqual([]);
     expect(at.some((t) => t >= 170_000)).toBe(true);
     expect(api.of('register')).toHaveLength(1);

@@ -1,17 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { defaultAnswer, FakeAgentApi, type FakeAnswer, type Route } from './fake-agent-api.js';
-import { startSensor } from './harness.js';
+import { describe, expect, it, vi } from 'vitest';
+import { defaultAnswer, FakeAgentApi, type FakeAnswer } from './fake-agent-api.js';
+import { onFakeTimers, startSensor } from './harness.js';
 
-let t0 = 0;
-beforeEach(() => {
-  vi.useFakeTimers();
-  t0 = Date.now();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+const { times, sinceStart, startedAt } = onFakeTimers();
 
-const times = (api: FakeAgentApi, route: Route) => api.of(route).map((r) => r.at - t0);
 const scanJob = (id: string, type = 'SCAN') => ({
   id,
   type,
@@ -20,7 +12,7 @@ const scanJob = (id: string, type = 'SCAN') => ({
 });
 /** Answers the n-th poll from a script; later polls get no jobs. */
 const polls = (script: Record<number, FakeAnswer>) => (_req: unknown, n: number) => script[n] ?? defaultAnswer('jobs');
-const statusOf = (api: FakeAgentApi) => api.of('status').map((r) => ({ path: r.path, body: r.body, at: r.at - t0 }));
+const statusOf = (api: FakeAgentApi) => api.of('status').map((r) => ({ path: r.path, body: r.body, at: sinceStart(r.at) }));
 
 // With random() = 0.5 a job lasts 3 s + 0.5 × 12 s = 9 s.
 describe('SimulatedSensor: jobs', () => {
@@ -36,13 +28,13 @@ describe('SimulatedSensor: jobs', () => {
       version: '1.0',
       sensor: { agentId: 'agent-1', hostname: 'test-host-0001' },
       image: { ref: 'registry.example/job-1:1.0' },
-      scan: { id: 'job-1', status: 'SUCCESS', startedAt: new Date(t0).toISOString(), finishedAt: new Date(t0 + 9_000).toISOString() },
+      scan: { id: 'job-1', status: 'SUCCESS', startedAt: new Date(startedAt()).toISOString(), finishedAt: new Date(startedAt() + 9_000).toISOString() },
       aggregates: { vulnerabilityCounts: { critical: expect.any(Number), high: expect.any(Number), medium: expect.any(Number), low: expect.any(Number), info: expect.any(Number) }, riskScore: expect.any(Number) },
     });
     expect(statusOf(api)).toEqual([{ path: '/api/agent/jobs/job-1/status', body: { status: 'completed' }, at: 9_000 }]);
     // The next poll happens at once, not at the 10 s tick.
     expect(times(api, 'jobs')).toEqual([0, 9_000]);
-    const order = api.requests.filter((r) => r.at - t0 === 9_000).map((r) => r.route);
+    const order = api.requests.filter((r) => sinceStart(r.at) === 9_000).map((r) => r.route);
     expect(order.indexOf('upload')).toBeLessThan(order.indexOf('status'));
     expect(order.indexOf('status')).toBeLessThan(order.lastIndexOf('jobs'));
     await vi.advanceTimersByTimeAsync(3_000);

@@ -1,17 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeAgentApi, type Route } from './fake-agent-api.js';
-import { startSensor } from './harness.js';
+import { describe, expect, it, vi } from 'vitest';
+import { FakeAgentApi } from './fake-agent-api.js';
+import { onFakeTimers, startSensor } from './harness.js';
 
-let t0 = 0;
-beforeEach(() => {
-  vi.useFakeTimers();
-  t0 = Date.now();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-const times = (api: FakeAgentApi, route: Route) => api.of(route).map((r) => r.at - t0);
+const { times } = onFakeTimers();
 
 describe('SimulatedSensor: registration and cadence', () => {
   it('registers once, then heartbeats every 30 s and polls every 10 s with the agent headers', async () => {
