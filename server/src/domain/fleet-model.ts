@@ -260,10 +260,6 @@ export class FleetModel {
     return this.orderOf(orgId)?.ordered(after) ?? { ids: [], start: 0 };
   }
 
-  sensorCount(orgId: string): number {
-    return this.orderOf(orgId)?.size ?? 0;
-  }
-
   private orderOf(orgId: string): SortedIndex<SensorSortKey> | undefined {
     if (this.sensorOrder === null) {
       this.sensorOrder = new Map();

@@ -58,10 +58,6 @@ export class SortedIndex<K> {
     return { ids: this.ids, start: after === undefined ? 0 : this.upperBound(after) };
   }
 
-  keyOf(id: string): K | undefined {
-    return this.keys.get(id);
-  }
-
   private sort(): void {
     if (!this.stale) return;
     this.ids = [...this.keys.keys()].sort((a, b) => this.compare(this.keys.get(a)!, this.keys.get(b)!));
