@@ -43,6 +43,17 @@ async function time(work: () => Promise<number>): Promise<{ count: number; secon
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** Pages through all of $all in pages of READ_PAGE; resolves with the number of events read. */
+async function readWholeLog(store: SqliteEventStore): Promise<number> {
+  let count = 0;
+  for (let from: bigint | 'start' = 'start'; ; ) {
+    const page = await store.readAll({ fromPosition: from, maxCount: READ_PAGE });
+    count += page.length;
+    if (page.length < READ_PAGE) return count;
+    from = page[page.length - 1]!.position + 1n;
+  }
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hg-es-bench-'));
   const results: Result[] = [];
@@ -85,15 +96,7 @@ async function main(): Promise<void> {
     // 3. Page through $all: two full passes, reporting the better (the first also warms the page cache).
     const passes = [];
     for (let pass = 0; pass < 2; pass++) {
-      const read = await time(async () => {
-        let count = 0;
-        for (let from: bigint | 'start' = 'start'; ; ) {
-          const page = await store.readAll({ fromPosition: from, maxCount: READ_PAGE });
-          count += page.length;
-          if (page.length < READ_PAGE) return count;
-          from = page[page.length - 1]!.position + 1n;
-        }
-      });
+      const read = await time(() => readWholeLog(store));
       if (read.count !== TOTAL_EVENTS) throw new Error(`readAll saw ${read.count} events, expected ${TOTAL_EVENTS}`);
       passes.push(read.count / read.seconds);
     }
@@ -122,15 +125,7 @@ async function main(): Promise<void> {
 
     // Diagnostic: the same read without the read-ahead worker: fetching and parsing on one thread.
     const inProcess = SqliteEventStore.open(join(dir, 'events.db'), { readAhead: false });
-    const oneThread = await time(async () => {
-      let count = 0;
-      for (let from: bigint | 'start' = 'start'; ; ) {
-        const page = await inProcess.readAll({ fromPosition: from, maxCount: READ_PAGE });
-        count += page.length;
-        if (page.length < READ_PAGE) return count;
-        from = page[page.length - 1]!.position + 1n;
-      }
-    });
+    const oneThread = await time(() => readWholeLog(inProcess));
     await inProcess.close();
     results.push({ name: 'Diagnostic: $all read in-process', detail: 'the same read with the read-ahead worker turned off: driver fetch and parsing on one thread', rate: oneThread.count / oneThread.seconds, unit: 'events/s' });
 

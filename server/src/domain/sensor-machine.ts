@@ -199,7 +199,6 @@ export const sensorMachine = setup({
   },
 });
 
-
 /** The status shown to people, derived from the machine's state value. */
 export function statusOf(value: unknown): ResumeState {
   if (value === 'offline') return 'offline';
