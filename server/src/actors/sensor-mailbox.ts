@@ -2,7 +2,7 @@ import { createActor, type Actor, type AnyActorRef } from 'xstate';
 import type { DomainEvent } from '@harborguard/shared';
 import { lastContact, sensorMachine, statusOf, type ContactClock, type ResumeState, type SensorMachineEvent, type SensorMachineInput } from '../domain/sensor-machine.js';
 import type { ModelEvent } from '../domain/fleet-model.js';
-import type { Clock } from '../app/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { EventWriter, WriteContext } from '../app/event-writer.js';
 
 export const sensorStream = (sensorId: string) => `sensor-${sensorId}`;

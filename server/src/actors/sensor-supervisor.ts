@@ -2,7 +2,7 @@ import { createActor, setup, stopChild, type Actor, type AnyActorRef, type AnyEv
 import type { DomainEvent } from '@harborguard/shared';
 import type { ModelEvent, FleetModel } from '../domain/fleet-model.js';
 import type { SensorMachineEvent } from '../domain/sensor-machine.js';
-import type { Clock } from '../app/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { EventWriter, WriteContext } from '../app/event-writer.js';
 import { SensorMailbox } from './sensor-mailbox.js';
 

@@ -2,7 +2,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { ZodError } from 'zod';
 import type { Role } from '@harborguard/shared';
-import { AppError, type AppErrorKind } from '../app/app-error.js';
+import { AppError, type AppErrorKind } from '../domain/errors.js';
 import type { HarborGuard } from '../app/harborguard.js';
 import { hasRole } from '../app/principal.js';
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { JobOutcome, RegisterInput } from '@harborguard/shared';
-import { AppError } from '../app/app-error.js';
+import { AppError } from '../domain/errors.js';
 import type { HarborGuard } from '../app/harborguard.js';
 import { readJsonBody, sendJson } from '../http/body.js';
 import { describeZodError } from './trpc.js';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '@harborguard/shared';
 import type { FleetModel } from '../domain/fleet-model.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import type { EventWriter } from './event-writer.js';
-import { AppError } from './app-error.js';
+import { AppError } from '../domain/errors.js';
 import { newApiKey, newUserToken, secretPrefix, sha256Hex } from './secrets.js';
 import { DEFAULT_ORG_ID, type SensorPrincipal, type UserPrincipal } from './principal.js';
 

@@ -3,7 +3,7 @@ import { StoreUnavailable, WrongExpectedVersion, type EventStore } from '@harbor
 import type { ActorRef, DomainEvent, EventMetadata } from '@harborguard/shared';
 import type { ModelEvent, FleetModel } from '../domain/fleet-model.js';
 import { KeyedSerializer } from './serializer.js';
-import { AppError } from './app-error.js';
+import { AppError } from '../domain/errors.js';
 
 export interface WriteContext {
   orgId: string;

@@ -1,7 +1,7 @@
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
 import { FleetModel, modelEventOf } from '../domain/fleet-model.js';
 import { SensorSupervisor } from '../actors/sensor-supervisor.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { EventWriter } from './event-writer.js';
 import { KeyedSerializer } from './serializer.js';
 import { AccessService } from './access-service.js';

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { DomainEvent, JobRow, JobType } from '@harborguard/shared';
 import { FINISHED_JOB_STATUSES, toJobRow, type FleetModel, type Job, type JobResultsSummary, type Sensor } from '../domain/fleet-model.js';
 import type { SensorSupervisor } from '../actors/sensor-supervisor.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import type { EventWriter, WriteContext } from './event-writer.js';
 import type { KeyedSerializer } from './serializer.js';
-import { AppError } from './app-error.js';
+import { AppError } from '../domain/errors.js';
 import { registryLock, type RegistryService } from './registry-service.js';
 import type { UserPrincipal } from './principal.js';
 

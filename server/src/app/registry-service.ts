@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FleetModel, Registry } from '../domain/fleet-model.js';
 import { decideRegistryStatus } from '../domain/registry-status.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import type { EventWriter, WriteContext } from './event-writer.js';
 import type { KeyedSerializer } from './serializer.js';
-import { AppError } from './app-error.js';
+import { AppError } from '../domain/errors.js';
 import type { UserPrincipal } from './principal.js';
 
 export const registryStream = (id: string) => `registry-${id}`;

@@ -1,5 +1,5 @@
 import type { ModelEvent, FleetModel } from '../domain/fleet-model.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import type { JobService } from './job-service.js';
 
 /** Interval schedules of registries: a scan of the registry each interval, never two waiting at once. */

@@ -2,6 +2,9 @@ import type { EventData, EventType, FleetSummary, JobResultsSummary, JobRow, Reg
 import { ChangedIds } from './changed-ids.js';
 import { SortedIndex } from './sorted-index.js';
 import { CLOCK_SKEW_TOLERANCE_MS } from './sensor-machine.js';
+import type { ModelEvent } from './model-event.js';
+export type { ModelEvent } from './model-event.js';
+export { modelEventOf } from './model-event.js';
 
 /**
  * The fleet as one pure function of the event log: apply events in order and the same state
@@ -9,24 +12,6 @@ import { CLOCK_SKEW_TOLERANCE_MS } from './sensor-machine.js';
  * is stored (commands decide on it), and the read model, fed by a checkpointed subscription
  * and stored between runs (queries answer from it). Records are plain JSON.
  */
-
-export interface ModelEvent {
-  streamName: string;
-  revision: bigint;
-  type: string;
-  data: unknown;
-  /** Times come from the event's own metadata, so a rebuild is exact. */
-  metadata: { occurredAt: string } & Record<string, unknown>;
-}
-
-/** A stored event as the model reads it; events written without `occurredAt` fall back to the store's time. */
-export function modelEventOf<E extends { streamName: string; revision: bigint; position: bigint; type: string; data: unknown; metadata: Record<string, unknown>; recordedAt: Date }>(
-  event: E,
-): ModelEvent & { position: bigint } {
-  // The usual case needs no copy: rebuilds apply every event of the log through here.
-  if (typeof event.metadata['occurredAt'] === 'string') return event as unknown as ModelEvent & { position: bigint };
-  return { ...event, metadata: { ...event.metadata, occurredAt: event.recordedAt.toISOString() } };
-}
 
 export interface Org {
   id: string;

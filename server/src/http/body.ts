@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AppError } from '../app/app-error.js';
+import { AppError } from '../domain/errors.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 

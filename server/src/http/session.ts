@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { AppError } from '../app/app-error.js';
+import { AppError } from '../domain/errors.js';
 import type { HarborGuard } from '../app/harborguard.js';
 import { readJsonBody, sendJson } from './body.js';
 

@@ -1,6 +1,6 @@
 import { SECRET_EVENT_FIELDS, type ApiKeyRow, type AuditEvent, type FleetSummary, type JobRow, type Page, type RegistryRow, type SensorDetail, type SensorRow, type SensorStatus } from '@harborguard/shared';
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
-import { AppError } from '../app/app-error.js';
+import { AppError } from '../domain/errors.js';
 import { compareSensorKeys, sensorSortKey, toJobRow, type FleetModel, type Sensor, type SensorSortKey } from '../domain/fleet-model.js';
 
 /** The live part of a row: what the sensor's actor knows that is not an event. */

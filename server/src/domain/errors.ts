@@ -1,4 +1,7 @@
-/** An error that is an answer: it maps to a 4xx status with a message a person can act on. */
+/**
+ * An error that is an answer: a rule said no, and the message tells a person what to change.
+ * The API maps each kind to an HTTP status.
+ */
 export type AppErrorKind = 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'payload_too_large' | 'unavailable';
 
 export const STATUS_OF: Record<AppErrorKind, number> = {
