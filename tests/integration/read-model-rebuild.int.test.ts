@@ -4,6 +4,7 @@ import { InMemoryEventLog, InMemoryEventStore, withCatalogValidation } from '@ha
 import { HarborGuard } from '../../server/src/app/harborguard.js';
 import { MemoryReadModelStore } from '../../server/src/projections/read-model-store.js';
 import { FleetModel, modelEventOf } from '../../server/src/domain/fleet-model.js';
+import { StreamStates } from '../../server/src/core/stream-states.js';
 import type { SensorPrincipal, UserPrincipal } from '../../server/src/app/principal.js';
 
 const OFFLINE_AFTER_MS = 120_000;
@@ -14,6 +15,9 @@ function rng(seed: number) {
   const next = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32);
   return { next, pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!, chance: (p: number) => next() < p };
 }
+
+const writeSensor = (app: HarborGuard, id: string) => app.states.state('sensor', `sensor-${id}`);
+const byId = <T extends { id: string }>(rows: Iterable<T>) => [...rows].sort((a, b) => a.id.localeCompare(b.id));
 
 /** Everything the read API shows, without the live last-contact merge. */
 function snapshot(model: FleetModel, orgIds: string[]) {
@@ -102,13 +106,13 @@ describe('read models', () => {
         await swallow(() => app.sensors.heartbeat(sensor.principal, sensor.id, random.chance(0.1) ? clock.now() + 90_000 : undefined));
       } else if (roll < 0.6) {
         // Sensors bound to a registry are the ones that can be handed a job.
-        const bound = sensors.filter((s) => app.state.sensors.get(s.id)?.registryId);
+        const bound = sensors.filter((s) => writeSensor(app, s.id)?.registryId);
         const sensor = random.pick(bound.length ? bound : sensors);
         await swallow(() => app.sensors.poll(sensor.principal, sensor.id));
       } else if (roll < 0.7) {
-        const scanning = sensors.filter((s) => app.state.sensors.get(s.id)?.currentJobId);
+        const scanning = sensors.filter((s) => writeSensor(app, s.id)?.currentJobId);
         const sensor = random.pick(scanning.length ? scanning : sensors);
-        const jobId = app.state.sensors.get(sensor.id)?.currentJobId;
+        const jobId = writeSensor(app, sensor.id)?.currentJobId;
         if (jobId) await swallow(() => app.sensors.report(sensor.principal, { jobId, sensorId: sensor.id, status: random.pick(['completed', 'failed', 'cancelled'] as const), error: 'boom' }));
       } else if (roll < 0.76) {
         const registry = random.pick(registries);
@@ -118,7 +122,7 @@ describe('read models', () => {
         const registry = random.pick(registries);
         await swallow(() => app.sensors.bindRegistry(sensor.user, sensor.id, registry.id));
       } else if (roll < 0.84) {
-        const job = random.pick([...app.state.jobs.values()]);
+        const job = random.pick([...app.states.all('job')]);
         if (job) await swallow(() => app.jobs.cancel(orgs.find((o) => o.orgId === job.orgId)!, job.id));
       } else if (roll < 0.85) {
         const sensor = random.pick(sensors);
@@ -154,8 +158,16 @@ describe('read models', () => {
     for (const event of await app.options.store.readAll({ maxCount: 1_000_000 })) rebuilt.apply(modelEventOf(event));
     const orgIds = orgs.map((o) => o.orgId);
     expect(snapshot(rebuilt, orgIds)).toEqual(snapshot(app.readModel, orgIds));
-    // The write model is the same reduction, applied as appends are stored: it agrees too.
-    expect({ ...snapshot(app.state, orgIds), position: null }).toEqual({ ...snapshot(app.readModel, orgIds), position: null });
+    // The write model, evolved as appends are stored, equals the deciders' fold of the log, and
+    // agrees with the read model on every sensor's and job's status.
+    const rebuiltStates = new StreamStates();
+    for (const event of await app.options.store.readAll({ maxCount: 1_000_000 })) rebuiltStates.apply(modelEventOf(event));
+    for (const kind of ['sensor', 'registry', 'job', 'apikey', 'token', 'org'] as const) {
+      expect(byId(rebuiltStates.all(kind)), `${kind} states`).toEqual(byId(app.states.all(kind)));
+    }
+    const statusOf = (rows: Iterable<{ id: string; status: string; deleted?: boolean }>) => byId([...rows].map(({ id, status, deleted }) => ({ id, status, deleted })));
+    expect(statusOf(app.states.all('sensor'))).toEqual(statusOf(app.readModel.sensors.values()));
+    expect(statusOf(app.states.all('job'))).toEqual(statusOf(app.readModel.jobs.values()));
 
     // And the rows stored with the checkpoint load back into the same models.
     app.projector.flush();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { InMemoryEventStore } from '@harborguard/eventstore';
-import { FleetModel } from '../domain/fleet-model.js';
-import { EventWriter } from '../app/event-writer.js';
+import { EventWriter } from '../core/event-writer.js';
+import { StreamStates } from '../core/stream-states.js';
 import { SensorSupervisor } from './sensor-supervisor.js';
 
 const OFFLINE_AFTER_MS = 120_000;
@@ -12,9 +12,9 @@ function setUp() {
   const clock = new SimulatedClock();
   clock.set(T0);
   const store = new InMemoryEventStore();
-  const state = new FleetModel();
-  const writer = new EventWriter(store, state);
-  const supervisor = new SensorSupervisor({ writer, state, clock, offlineAfterMs: OFFLINE_AFTER_MS });
+  const states = new StreamStates();
+  const writer = new EventWriter(store, states);
+  const supervisor = new SensorSupervisor({ writer, states, clock, offlineAfterMs: OFFLINE_AFTER_MS });
   const context = (sensorId: string) => ({ orgId: 'default', actor: { kind: 'sensor' as const, id: sensorId }, at: clock.now() });
   const register = async (sensorId: string) => {
     await writer.append(

@@ -1,14 +1,14 @@
 import { createActor, setup, stopChild, type Actor, type AnyActorRef, type AnyEventObject } from 'xstate';
-import type { DomainEvent } from '@harborguard/shared';
-import type { ModelEvent, FleetModel } from '../domain/fleet-model.js';
-import type { SensorMachineEvent } from '../domain/sensor-machine.js';
+import { createSensorMachine, type ResumeState, type SensorMachineEvent, type SensorMachineInput } from '../domain/sensor-machine.js';
+import type { ModelEvent } from '../domain/model-event.js';
 import type { Clock } from '../core/clock.js';
-import type { EventWriter, WriteContext } from '../app/event-writer.js';
-import { SensorMailbox } from './sensor-mailbox.js';
+import type { EventWriter, WriteContext } from '../core/event-writer.js';
+import type { StreamStates } from '../core/stream-states.js';
+import { SensorMailbox, type MailboxHost } from './sensor-mailbox.js';
 
 export interface SupervisorOptions {
   writer: EventWriter;
-  state: FleetModel;
+  states: StreamStates;
   clock: Clock;
   offlineAfterMs: number;
   log?: (line: string) => void;
@@ -52,16 +52,20 @@ export class SensorSupervisor {
    */
   private readonly parents: Actor<typeof supervisorMachine>[] = [];
   private spawned = 0;
-  private readonly log: (line: string) => void;
+  /** Shared by every mailbox: one machine, one clock, one writer. */
+  private readonly host: MailboxHost;
   /** Told of contacts that changed nothing but the last-contact time (not events). */
   contactListener: (sensorId: string) => void = () => {};
 
-  /** One closure shared by every actor, not one per actor. */
-  private readonly now: () => number;
-
   constructor(private readonly options: SupervisorOptions) {
-    this.log = options.log ?? (() => {});
-    this.now = () => options.clock.now();
+    const log = options.log ?? (() => {});
+    this.host = {
+      machine: createSensorMachine(options.clock),
+      writer: options.writer,
+      now: () => options.clock.now(),
+      log,
+      onQuietContact: (sensorId) => this.contactListener(sensorId),
+    };
   }
 
   get size(): number {
@@ -69,11 +73,11 @@ export class SensorSupervisor {
   }
 
   /**
-   * Rebuilds an actor for every sensor in the write model. Connected sensors get a full
+   * Rebuilds an actor for every sensor of the write model. Connected sensors get a full
    * threshold from `bootAt`: a restart must not declare the whole fleet offline.
    */
   restoreAll(bootAt: number): void {
-    for (const sensor of this.options.state.sensors.values()) {
+    for (const sensor of this.options.states.all('sensor')) {
       if (sensor.deleted || this.mailboxes.has(sensor.id)) continue;
       this.spawn(sensor.id, sensor.orgId, {
         resumeAs: sensor.status,
@@ -104,16 +108,12 @@ export class SensorSupervisor {
     return this.mailboxes.get(sensorId)?.quietContact(at) ?? false;
   }
 
-  status(sensorId: string): 'online' | 'scanning' | 'offline' | undefined {
+  status(sensorId: string): ResumeState | undefined {
     return this.mailboxes.get(sensorId)?.status;
   }
 
-  record(sensorId: string, events: DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
-    return this.mailbox(sensorId).record(events, context);
-  }
-
   /** Live status and last contact (heartbeats that change nothing are not events). */
-  live(sensorId: string): { status: 'online' | 'scanning' | 'offline'; lastContactAt: number; jobId: string | null } | undefined {
+  live(sensorId: string): { status: ResumeState; lastContactAt: number; jobId: string | null } | undefined {
     const mailbox = this.mailboxes.get(sensorId);
     return mailbox && { status: mailbox.status, lastContactAt: mailbox.lastContactAt, jobId: mailbox.jobId };
   }
@@ -142,20 +142,17 @@ export class SensorSupervisor {
     const index = this.spawned++ % PARENT_SHARDS;
     let parent = this.parents[index];
     if (parent === undefined) {
-      parent = createActor(supervisorMachine, { input: { log: this.log }, clock: this.options.clock });
+      parent = createActor(supervisorMachine, { input: { log: this.host.log }, clock: this.options.clock });
       parent.start();
       this.parents[index] = parent;
     }
     return parent;
   }
 
-  private spawn(
-    sensorId: string,
-    orgId: string,
-    input: { resumeAs: 'online' | 'scanning' | 'offline'; startedAt: number; lastContactAt: number; jobId?: string | null; clockSkewMs?: number | null },
-  ): void {
-    const { clock, writer, offlineAfterMs } = this.options;
-    const machineInput = { sensorId, offlineAfterMs, now: this.now, ...input };
-    this.mailboxes.set(sensorId, new SensorMailbox(sensorId, orgId, machineInput, this.nextParent(), clock, writer, this.log, (id) => this.contactListener(id)));
+  private spawn(sensorId: string, orgId: string, input: Omit<SensorMachineInput, 'sensorId' | 'offlineAfterMs'>): void {
+    // A plain literal with the same keys in the same order: one hidden class for every actor's input.
+    const { resumeAs, startedAt, lastContactAt, jobId = null, clockSkewMs = null } = input;
+    const machineInput: SensorMachineInput = { sensorId, offlineAfterMs: this.options.offlineAfterMs, resumeAs, startedAt, lastContactAt, jobId, clockSkewMs };
+    this.mailboxes.set(sensorId, new SensorMailbox(sensorId, orgId, machineInput, this.nextParent(), this.host));
   }
 }

@@ -1,9 +1,14 @@
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
-import { FleetModel, modelEventOf } from '../domain/fleet-model.js';
+import { FleetModel } from '../domain/fleet-model.js';
+import { modelEventOf } from '../domain/model-event.js';
 import { SensorSupervisor } from '../actors/sensor-supervisor.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { EventWriter } from './event-writer.js';
-import { KeyedSerializer } from './serializer.js';
+import { EventWriter } from '../core/event-writer.js';
+import { KeyedSerializer } from '../core/keyed-serializer.js';
+import { StreamStates } from '../core/stream-states.js';
+import { CommandHandler } from './command-handler.js';
+import { WriteIndexes } from './write-indexes.js';
+import type { Services } from './services.js';
 import { AccessService } from './access-service.js';
 import { RegistryService } from './registry-service.js';
 import { JobService } from './job-service.js';
@@ -32,9 +37,11 @@ export interface HarborGuardOptions {
 
 const REBUILD_PAGE = 5_000;
 
-/** The service's core, wired: write model, actors, and the services that change them. */
+/** The composition root: write model, actors, the services that change them, and the read side. */
 export class HarborGuard {
-  readonly state = new FleetModel();
+  /** The write model: each stream's state as its decider sees it. */
+  readonly states = new StreamStates();
+  readonly indexes = new WriteIndexes(this.states);
   readonly clock: Clock;
   readonly writer: EventWriter;
   readonly locks = new KeyedSerializer();
@@ -57,14 +64,23 @@ export class HarborGuard {
   private constructor(readonly options: HarborGuardOptions) {
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? ((line) => console.error(line));
-    this.writer = new EventWriter(options.store, this.state, this.log);
-    this.supervisor = new SensorSupervisor({ writer: this.writer, state: this.state, clock: this.clock, offlineAfterMs: options.offlineAfterMs, log: this.log });
-    this.access = new AccessService(this.state, this.writer, this.clock, options.keyRotationGraceMs);
-    this.registries = new RegistryService(this.state, this.writer, this.locks, this.clock);
-    this.jobs = new JobService(this.state, this.writer, this.locks, this.supervisor, this.registries, this.clock);
-    this.sensors = new SensorService(this.state, this.writer, this.locks, this.supervisor, this.jobs, this.registries, this.clock);
-    this.reactions = new Reactions(this.state, this.jobs, this.registries, this.log);
-    this.scheduler = new RegistryScheduler(this.state, this.jobs, this.clock, this.log);
+    this.writer = new EventWriter(options.store, this.states, this.log);
+    this.supervisor = new SensorSupervisor({ writer: this.writer, states: this.states, clock: this.clock, offlineAfterMs: options.offlineAfterMs, log: this.log });
+    const services: Services = {
+      states: this.states,
+      indexes: this.indexes,
+      handler: new CommandHandler(this.states, this.writer),
+      writer: this.writer,
+      locks: this.locks,
+      supervisor: this.supervisor,
+      clock: this.clock,
+    };
+    this.access = new AccessService(services, options.keyRotationGraceMs);
+    this.registries = new RegistryService(services);
+    this.jobs = new JobService(services, this.registries);
+    this.sensors = new SensorService(services, this.jobs, this.registries);
+    this.reactions = new Reactions(services, this.jobs, this.registries, this.log);
+    this.scheduler = new RegistryScheduler(services, this.jobs, this.log);
     const readModelStore = options.readModelStore ?? new MemoryReadModelStore();
     this.projector = new Projector(options.store, this.readModel, readModelStore, { log: this.log });
     this.queries = new ReadQueries(this.readModel, options.store, (id) => this.supervisor.live(id), () => this.clock.now());
@@ -94,11 +110,11 @@ export class HarborGuard {
     this.writer.onStored((stored) => this.scheduler.handle(stored));
     const { generatedAdminToken } = await this.access.bootstrap(this.options.adminToken);
     if (generatedAdminToken) (this.options.showAdminToken ?? showOnConsole)(generatedAdminToken);
-    await this.reactions.reconcile(bootAt, (id) => this.supervisor.live(id));
+    await this.reactions.reconcile(bootAt);
     await this.projector.start();
     this.scheduler.startAll();
     this.ready = true;
-    this.log(`rebuilt ${events} events: ${this.supervisor.size} sensors, ${this.state.registries.size} registries, ${this.state.jobs.size} jobs`);
+    this.log(`rebuilt ${events} events: ${this.supervisor.size} sensors`);
   }
 
   /** Resolves when every write and reaction started so far has finished. */
@@ -126,7 +142,7 @@ export class HarborGuard {
       // Reads are inclusive of their start: continue from the last event applied and skip it.
       const page: RecordedEvent[] = await this.options.store.readAll({ fromPosition: from, maxCount: REBUILD_PAGE });
       const fresh = from === 'start' ? page : page.filter((event) => event.position !== from);
-      for (const event of fresh) this.state.apply(modelEventOf(event));
+      for (const event of fresh) this.states.apply(modelEventOf(event));
       count += fresh.length;
       if (page.length < REBUILD_PAGE) return count;
       from = page[page.length - 1]!.position;

@@ -1,4 +1,5 @@
 import type { Role } from '@harborguard/shared';
+import type { ActorRef } from '@harborguard/shared';
 
 /** A sensor authenticated by its org's API key. */
 export interface SensorPrincipal {
@@ -21,4 +22,9 @@ export function hasRole(principal: UserPrincipal, required: Role): boolean {
   return RANK[principal.role] >= RANK[required];
 }
 
-export const DEFAULT_ORG_ID = 'default';
+/** Who caused an event, as the audit trail names them. */
+export function actorOf(principal: UserPrincipal): ActorRef {
+  return { kind: 'user', id: principal.tokenId };
+}
+
+export { DEFAULT_ORG_ID } from '../domain/credentials.js';

@@ -1,17 +1,24 @@
 import type { EventData } from '@harborguard/shared';
-import type { ModelEvent, FleetModel } from '../domain/fleet-model.js';
-import type { WriteContext } from './event-writer.js';
-import { REASON_SENSOR_LOST, type JobService } from './job-service.js';
+import { REASON_SENSOR_LOST } from '../domain/job.js';
+import type { ModelEvent } from '../domain/model-event.js';
+import { sensorStream } from '../domain/streams.js';
+import type { WriteContext } from '../core/event-writer.js';
+import type { JobService } from './job-service.js';
 import type { RegistryService } from './registry-service.js';
+import type { Services } from './services.js';
+
+const REACTIONS = { kind: 'system', id: 'reactions' } as const;
+const RECONCILE = { kind: 'system', id: 'reconcile' } as const;
 
 /**
  * What follows from a stored sensor or registry event: the registry's status, the fate of
- * the sensor's job, pending jobs of a deleted registry. Every reaction checks current state
- * first, so running one twice (or again after a restart) changes nothing.
+ * the sensor's job, waiting jobs of a deleted registry. Every reaction is a command whose
+ * decider checks the current state, so running one twice (or again after a restart) changes
+ * nothing.
  */
 export class Reactions {
   constructor(
-    private readonly state: FleetModel,
+    private readonly services: Services,
     private readonly jobs: JobService,
     private readonly registries: RegistryService,
     private readonly log: (line: string) => void,
@@ -19,15 +26,33 @@ export class Reactions {
 
   handle(events: ModelEvent[]): void {
     for (const event of events) {
+      const correlationId = event.metadata['correlationId'];
       const context: WriteContext = {
         orgId: String(event.metadata['orgId']),
-        actor: { kind: 'system', id: 'reactions' },
+        actor: REACTIONS,
         at: Date.parse(event.metadata.occurredAt),
         causationId: `${event.streamName}@${event.revision}`,
-        ...(typeof event.metadata['correlationId'] === 'string' ? { correlationId: event.metadata['correlationId'] } : {}),
+        ...(typeof correlationId === 'string' ? { correlationId } : {}),
       };
       this.react(event, context);
     }
+  }
+
+  /** After a restart: settle whatever a crash may have left half done. */
+  async reconcile(at: number): Promise<void> {
+    const { states, supervisor, indexes } = this.services;
+    const context = (orgId: string): WriteContext => ({ orgId, actor: RECONCILE, at });
+    const work: Promise<unknown>[] = [];
+    for (const job of states.all('job')) {
+      if (job.status !== 'assigned' || job.sensorId === null) continue;
+      const live = supervisor.live(job.sensorId);
+      if (!live || live.status !== 'scanning' || live.jobId !== job.id) work.push(this.jobs.failUnfinished(job.id, REASON_SENSOR_LOST, context(job.orgId)));
+    }
+    for (const registry of states.all('registry')) {
+      if (!registry.deleted) work.push(this.registries.settleStatus(registry.id, context(registry.orgId)));
+      else if (indexes.hasPendingJobs(registry.id)) work.push(this.jobs.cancelPending(registry.id, context(registry.orgId)));
+    }
+    await Promise.all(work);
   }
 
   private react(event: ModelEvent, context: WriteContext): void {
@@ -35,25 +60,20 @@ export class Reactions {
       case 'SensorWentOffline': {
         const data = event.data as EventData<'SensorWentOffline'>;
         if (data.jobId) this.run(this.jobs.failUnfinished(data.jobId, REASON_SENSOR_LOST, context));
-        this.reevaluateRegistryOf(data.sensorId, context);
-        return;
+        return this.settleRegistryOf(data.sensorId, context);
       }
       case 'SensorCameOnline':
-        this.reevaluateRegistryOf((event.data as EventData<'SensorCameOnline'>).sensorId, context);
-        return;
+        return this.settleRegistryOf((event.data as EventData<'SensorCameOnline'>).sensorId, context);
       case 'SensorBoundToRegistry': {
         const data = event.data as EventData<'SensorBoundToRegistry'>;
-        this.run(this.registries.reevaluate(data.registryId, context, data.sensorId));
-        if (data.previousRegistryId) this.run(this.registries.reevaluate(data.previousRegistryId, context, data.sensorId));
+        this.run(this.registries.settleStatus(data.registryId, context, data.sensorId));
+        if (data.previousRegistryId) this.run(this.registries.settleStatus(data.previousRegistryId, context, data.sensorId));
         return;
       }
       case 'SensorDeleted': {
         const { sensorId } = event.data as EventData<'SensorDeleted'>;
-        for (const jobId of this.state.jobHistory(sensorId)) {
-          if (this.state.jobs.get(jobId)?.status === 'assigned') this.run(this.jobs.failUnfinished(jobId, 'sensor deleted', context));
-        }
-        this.reevaluateRegistryOf(sensorId, context);
-        return;
+        for (const jobId of this.services.indexes.assignedJobs(sensorId)) this.run(this.jobs.failUnfinished(jobId, 'sensor deleted', context));
+        return this.settleRegistryOf(sensorId, context);
       }
       case 'RegistryStatusChanged': {
         // Scans waiting for a registry that just lost its last sensor fail now rather than pile up.
@@ -62,35 +82,13 @@ export class Reactions {
         return;
       }
       case 'RegistryDeleted':
-        this.run(this.jobs.cancelPending((event.data as EventData<'RegistryDeleted'>).registryId, context));
-        return;
+        return this.run(this.jobs.cancelPending((event.data as EventData<'RegistryDeleted'>).registryId, context));
     }
   }
 
-  /** After a restart: settle whatever a crash may have left half done. */
-  async reconcile(at: number, liveStatus: (sensorId: string) => { status: string; jobId: string | null } | undefined): Promise<void> {
-    const context = (orgId: string): WriteContext => ({ orgId, actor: { kind: 'system', id: 'reconcile' }, at });
-    const work: Promise<unknown>[] = [];
-    for (const job of this.state.jobs.values()) {
-      if (job.status !== 'assigned' || job.sensorId === null) continue;
-      const live = liveStatus(job.sensorId);
-      if (!live || live.status !== 'scanning' || live.jobId !== job.id) {
-        work.push(this.jobs.failUnfinished(job.id, REASON_SENSOR_LOST, context(job.orgId)));
-      }
-    }
-    for (const registry of this.state.registries.values()) {
-      if (registry.deleted) {
-        if (this.state.pendingJobs.has(registry.id)) work.push(this.jobs.cancelPending(registry.id, context(registry.orgId)));
-      } else {
-        work.push(this.registries.reevaluate(registry.id, context(registry.orgId)));
-      }
-    }
-    await Promise.all(work);
-  }
-
-  private reevaluateRegistryOf(sensorId: string, context: WriteContext): void {
-    const registryId = this.state.sensors.get(sensorId)?.registryId;
-    if (registryId) this.run(this.registries.reevaluate(registryId, context, sensorId));
+  private settleRegistryOf(sensorId: string, context: WriteContext): void {
+    const registryId = this.services.states.state('sensor', sensorStream(sensorId))?.registryId;
+    if (registryId) this.run(this.registries.settleStatus(registryId, context, sensorId));
   }
 
   private run(work: Promise<unknown>): void {

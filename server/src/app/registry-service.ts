@@ -1,70 +1,54 @@
 import { randomUUID } from 'node:crypto';
-import type { FleetModel, Registry } from '../domain/fleet-model.js';
-import { decideRegistryStatus } from '../domain/registry-status.js';
-import type { Clock } from '../core/clock.js';
-import type { EventWriter, WriteContext } from './event-writer.js';
-import type { KeyedSerializer } from './serializer.js';
-import { AppError } from '../domain/errors.js';
+import { ownRegistry, registryDecider, type BoundSensor, type Registry } from '../domain/registry.js';
+import { registryStream, sensorStream } from '../domain/streams.js';
+import type { WriteContext } from '../core/event-writer.js';
 import type { UserPrincipal } from './principal.js';
-
-export const registryStream = (id: string) => `registry-${id}`;
-export const registryLock = (id: string) => `registry:${id}`;
+import { registryLock, userContext, type Services } from './services.js';
 
 export class RegistryService {
-  constructor(
-    private readonly state: FleetModel,
-    private readonly writer: EventWriter,
-    private readonly locks: KeyedSerializer,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly services: Services) {}
 
   async create(principal: UserPrincipal, input: { name: string; url: string; scheduleIntervalMs?: number | undefined }): Promise<{ id: string }> {
     const id = randomUUID();
-    await this.writer.append(
-      registryStream(id),
-      [{ type: 'RegistryCreated', data: { registryId: id, orgId: principal.orgId, name: input.name, url: input.url, ...(input.scheduleIntervalMs ? { scheduleIntervalMs: input.scheduleIntervalMs } : {}) } }],
-      this.context(principal),
-    );
+    await this.services.handler.handle(registryStream(id), registryDecider, { type: 'Create', registryId: id, orgId: principal.orgId, ...input }, userContext(principal, this.services));
     return { id };
   }
 
   async setSchedule(principal: UserPrincipal, id: string, scheduleIntervalMs: number | null): Promise<void> {
-    return this.locks.run(registryLock(id), async () => {
-      const registry = this.own(principal, id);
-      if (registry.scheduleIntervalMs !== scheduleIntervalMs) {
-        await this.writer.append(registryStream(id), [{ type: 'RegistryScheduleChanged', data: { registryId: id, scheduleIntervalMs } }], this.context(principal));
-      }
-    });
+    await this.services.handler.handle(registryStream(id), registryDecider, { type: 'SetSchedule', registryId: id, orgId: principal.orgId, scheduleIntervalMs }, userContext(principal, this.services));
   }
 
   /** Deleting a registry leaves its sensors flagged "registry binding lost" until they are rebound. */
   async delete(principal: UserPrincipal, id: string): Promise<{ id: string; deleted: true }> {
-    await this.locks.run(registryLock(id), async () => {
-      this.own(principal, id);
-      await this.writer.append(registryStream(id), [{ type: 'RegistryDeleted', data: { registryId: id } }], this.context(principal));
-    });
+    await this.services.locks.run(registryLock(id), () =>
+      this.services.handler.handle(registryStream(id), registryDecider, { type: 'Delete', registryId: id, orgId: principal.orgId }, userContext(principal, this.services)),
+    );
     return { id, deleted: true };
   }
 
-  /** Brings a registry's status in line with the liveness of its bound sensors. */
-  async reevaluate(registryId: string, cause: WriteContext, triggeringSensorId?: string): Promise<void> {
-    await this.locks.run(registryLock(registryId), async () => {
-      const registry = this.state.registries.get(registryId);
+  /** Brings a registry's status in line with the stored liveness of its bound sensors. */
+  async settleStatus(registryId: string, cause: WriteContext, triggeredBy?: string): Promise<void> {
+    const { locks, handler, states, indexes } = this.services;
+    await locks.run(registryLock(registryId), async () => {
+      const registry = states.state('registry', registryStream(registryId));
       if (!registry || registry.deleted) return;
-      const change = decideRegistryStatus(registry, this.state.sensorsBoundTo(registryId), triggeringSensorId);
-      if (!change) return;
-      await this.writer.append(registryStream(registryId), [{ type: 'RegistryStatusChanged', data: change }], { ...cause, orgId: registry.orgId });
+      const boundSensors: BoundSensor[] = [];
+      for (const sensorId of indexes.sensorsBoundTo(registryId)) {
+        const { id, name, status } = states.state('sensor', sensorStream(sensorId))!;
+        boundSensors.push({ id, name, status });
+      }
+      await handler.handle(registryStream(registryId), registryDecider, { type: 'SettleStatus', boundSensors, triggeredBy }, { ...cause, orgId: registry.orgId });
     });
   }
 
   /** The registry of the caller's org, or "not found". */
   own(principal: { orgId: string }, id: string): Registry {
-    const registry = this.state.registries.get(id);
-    if (!registry || registry.orgId !== principal.orgId || registry.deleted) throw new AppError('not_found', `Registry ${id} not found`);
-    return registry;
+    return ownRegistry(this.services.states.state('registry', registryStream(id)), principal.orgId, id);
   }
 
-  private context(principal: UserPrincipal): WriteContext {
-    return { orgId: principal.orgId, actor: { kind: 'user', id: principal.tokenId }, at: this.clock.now() };
+  /** The org's registry with this URL, if any. */
+  byUrl(orgId: string, url: string): Registry | undefined {
+    for (const registry of this.services.states.all('registry')) if (registry.orgId === orgId && !registry.deleted && registry.url === url) return registry;
+    return undefined;
   }
 }

@@ -1,27 +1,30 @@
 import { assign, emit, enqueueActions, setup } from 'xstate';
-import type { DomainEvent, EventData } from '@harborguard/shared';
+import type { DomainEvent, EventData, JobOutcome } from '@harborguard/shared';
 
 /**
- * The life of one sensor. `connected` (online ⇄ scanning) turns `offline` when no
- * authenticated sensor request arrived for OFFLINE_AFTER; the timer is the actor's own
- * `after` transition. A contact moves the deadline to contact + OFFLINE_AFTER; when the timer
- * fires before the deadline it re-enters `connected`, armed for the time left. So a sensor
- * goes offline exactly at last contact + threshold, while a heartbeat costs no timer work.
+ * The life of one sensor, and the one place that decides it.
  *
- * Contacts reach the machine two ways: as a CONTACT event, or, for the common heartbeat of a
- * connected sensor, by the mailbox setting the actor's contact clock, which the timer reads
- * when it fires (thousands of heartbeats a second need no machine step; the decision stays
- * here). Domain events leave the machine through `emit`; the mailbox stores them.
+ * - `connected` (`online` ⇄ `scanning`, following the jobs it runs) turns `offline` at
+ *   last contact + OFFLINE_AFTER: the actor's own `after` timer decides, no polling loop.
+ * - Any authenticated request from the sensor is a CONTACT, at the server's receive time.
+ *   While connected it only moves the deadline: no timer work per heartbeat. When the timer
+ *   fires before the deadline (the sensor called since it was armed), the state is entered
+ *   again, armed for the time left.
+ * - An `offline` sensor's next contact brings it straight back `online`.
+ * - Restored after a restart, a connected sensor gets a full threshold from boot: the service
+ *   being down must not look like every sensor dying.
+ *
+ * Domain events leave through `emit`; the sensor's mailbox stores them in order.
  */
 
 /** A clock skew larger than this is recorded; it never affects liveness. */
 export const CLOCK_SKEW_TOLERANCE_MS = 30_000;
 
 export type SensorMachineEvent =
-  /** Any authenticated request from the sensor, at server receive time. */
+  /** Any authenticated request from the sensor, at server receive time; `sensorTime` when it sent its clock. */
   | { type: 'CONTACT'; at: number; sensorTime?: number }
   | { type: 'JOB_STARTED'; jobId: string; at: number }
-  | { type: 'JOB_ENDED'; jobId: string; at: number; outcome: 'completed' | 'failed' | 'cancelled' };
+  | { type: 'JOB_ENDED'; jobId: string; at: number; outcome: JobOutcome };
 
 export type ResumeState = 'online' | 'scanning' | 'offline';
 
@@ -30,21 +33,12 @@ export interface SensorMachineInput {
   offlineAfterMs: number;
   /** The state to enter: 'online' for a new sensor, the stored state after a restart. */
   resumeAs: ResumeState;
-  /** When the offline window starts: now for a new sensor, boot time after a restart. */
+  /** When the offline window starts (server time, ms): now for a new sensor, boot time after a restart. */
   startedAt: number;
-  /** The actor's clock: the timer is armed for the time left from now. */
-  now: () => number;
-  /** Contacts recorded without a machine step (see above); the latest of it and CONTACT events counts. */
-  contactClock?: ContactClock;
   /** Last contact known when restoring (server time, ms). */
   lastContactAt?: number;
   jobId?: string | null;
   clockSkewMs?: number | null;
-}
-
-/** The time of the latest contact recorded outside the machine. */
-export interface ContactClock {
-  lastAt: number;
 }
 
 export interface SensorMachineContext {
@@ -55,8 +49,6 @@ export interface SensorMachineContext {
   windowStartedAt: number;
   /** When the armed timer is due. */
   timerDueAt: number;
-  now: () => number;
-  contactClock: ContactClock;
   jobId: string | null;
   resumeAs: ResumeState;
   /** Last recorded skew beyond tolerance, or null while the sensor's clock agrees with ours. */
@@ -64,9 +56,7 @@ export interface SensorMachineContext {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-/** The latest contact, whichever way it arrived. */
-export const lastContact = (context: SensorMachineContext) => Math.max(context.lastContactAt, context.contactClock.lastAt);
-const windowStart = (context: SensorMachineContext) => Math.max(context.windowStartedAt, context.contactClock.lastAt);
+const deadline = (context: SensorMachineContext) => context.windowStartedAt + context.offlineAfterMs;
 
 /** Whether a skew measurement is worth a new event: crossing the tolerance, or moving by more than it. */
 function skewChanged(recorded: number | null, measured: number): boolean {
@@ -76,128 +66,160 @@ function skewChanged(recorded: number | null, measured: number): boolean {
   return Math.abs(measured - recorded) > CLOCK_SKEW_TOLERANCE_MS;
 }
 
-export const sensorMachine = setup({
-  types: {
-    context: {} as SensorMachineContext,
-    events: {} as SensorMachineEvent,
-    input: {} as SensorMachineInput,
-    emitted: {} as DomainEvent,
-  },
-  delays: {
-    OFFLINE_AFTER: ({ context }) => Math.max(0, context.timerDueAt - context.now()),
-  },
-  guards: {
-    resumesOffline: ({ context }) => context.resumeAs === 'offline',
-    resumesScanning: ({ context }) => context.resumeAs === 'scanning' && context.jobId !== null,
-    isCurrentJob: ({ context, event }) => event.type === 'JOB_ENDED' && event.jobId === context.jobId,
-    reportsItsClock: ({ event }) => event.type === 'CONTACT' && event.sensorTime !== undefined,
-    silentForThreshold: ({ context }) => windowStart(context) + context.offlineAfterMs <= context.timerDueAt,
-  },
-  actions: {
-    recordContact: assign(({ event }) => {
-      const at = (event as { at: number }).at;
-      return { lastContactAt: at, windowStartedAt: at };
-    }),
-    armTimer: assign(({ context, event }) => ({ timerDueAt: (event as { at: number }).at + context.offlineAfterMs })),
-    // The timer fired early: the sensor called since it was armed. Wait for the time left.
-    rearmTimer: assign(({ context }) => ({ timerDueAt: windowStart(context) + context.offlineAfterMs })),
-    emitCameOnline: emit(({ context, event }) => ({
-      type: 'SensorCameOnline',
-      data: { sensorId: context.sensorId, at: iso((event as { at: number }).at), from: 'offline' },
-    })),
-    emitStartedScanning: emit(({ context, event }) => {
-      const { jobId, at } = event as Extract<SensorMachineEvent, { type: 'JOB_STARTED' }>;
-      return { type: 'SensorStartedScanning', data: { sensorId: context.sensorId, jobId, at: iso(at) } };
-    }),
-    assignJob: assign(({ event }) => ({ jobId: (event as Extract<SensorMachineEvent, { type: 'JOB_STARTED' }>).jobId })),
-    emitFinishedScanning: emit(({ context, event }) => {
-      const { jobId, at, outcome } = event as Extract<SensorMachineEvent, { type: 'JOB_ENDED' }>;
-      return { type: 'SensorFinishedScanning', data: { sensorId: context.sensorId, jobId, at: iso(at), outcome } };
-    }),
-    clearJob: assign({ jobId: null }),
-    // Skew is a diagnostic only: recorded once per change, never used for liveness.
-    observeClockSkew: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'CONTACT' || event.sensorTime === undefined) return;
-      const measured = Math.round(event.sensorTime - event.at);
-      if (!skewChanged(context.clockSkewMs, measured)) return;
-      const data: EventData<'SensorClockSkewObserved'> = {
-        sensorId: context.sensorId,
-        skewMs: measured,
-        sensorTime: iso(event.sensorTime),
-        serverTime: iso(event.at),
-      };
-      enqueue.emit({ type: 'SensorClockSkewObserved', data });
-      enqueue.assign({ clockSkewMs: Math.abs(measured) > CLOCK_SKEW_TOLERANCE_MS ? measured : null });
-    }),
-    emitWentOffline: emit(({ context }) => {
-      const data: EventData<'SensorWentOffline'> = {
-        sensorId: context.sensorId,
-        lastHeartbeatAt: iso(lastContact(context)),
-        // The moment the threshold was crossed, independent of how late the timer callback ran.
-        at: iso(windowStart(context) + context.offlineAfterMs),
-        thresholdMs: context.offlineAfterMs,
-        ...(context.jobId ? { jobId: context.jobId } : {}),
-      };
-      return { type: 'SensorWentOffline', data };
-    }),
-  },
-}).createMachine({
-  id: 'sensor',
-  context: ({ input }) => ({
-    sensorId: input.sensorId,
-    offlineAfterMs: input.offlineAfterMs,
-    lastContactAt: input.lastContactAt ?? input.startedAt,
-    windowStartedAt: input.startedAt,
-    timerDueAt: input.startedAt + input.offlineAfterMs,
-    now: input.now,
-    contactClock: input.contactClock ?? { lastAt: Number.NEGATIVE_INFINITY },
-    jobId: input.jobId ?? null,
-    resumeAs: input.resumeAs,
-    clockSkewMs: input.clockSkewMs ?? null,
-  }),
-  initial: 'restoring',
-  states: {
-    // Entered once at creation: restored actors start their state fresh (XState does not persist timers).
-    restoring: {
-      always: [
-        { guard: 'resumesOffline', target: 'offline' },
-        { guard: 'resumesScanning', target: 'connected.scanning' },
-        { target: 'connected.online', actions: 'clearJob' },
-      ],
+type Contact = { at: number; sensorTime?: number | undefined };
+type JobStart = { jobId: string; at: number };
+type JobEnd = JobStart & { outcome: JobOutcome };
+
+/** What the machine reads the time from: the actor system's clock, so simulated time drives it in tests. */
+export interface MachineClock {
+  now(): number;
+}
+
+/** The sensor machine on a clock: each timer is armed for the time left until it is due. */
+export function createSensorMachine(clock: MachineClock) {
+  return setup({
+    types: {
+      context: {} as SensorMachineContext,
+      events: {} as SensorMachineEvent,
+      input: {} as SensorMachineInput,
+      emitted: {} as DomainEvent,
     },
-    connected: {
-      initial: 'online',
-      after: {
-        OFFLINE_AFTER: [
-          { guard: 'silentForThreshold', target: 'offline', actions: ['emitWentOffline', 'clearJob'] },
-          // Re-entering arms the timer again; history keeps online/scanning as it was.
-          { target: '.resume', reenter: true, actions: 'rearmTimer' },
+    delays: {
+      OFFLINE_AFTER: ({ context }) => Math.max(0, context.timerDueAt - clock.now()),
+    },
+    guards: {
+      resumesOffline: ({ context }) => context.resumeAs === 'offline',
+      resumesScanning: ({ context }) => context.resumeAs === 'scanning' && context.jobId !== null,
+      isCurrentJob: ({ context }, params: { jobId: string }) => params.jobId === context.jobId,
+      reportsItsClock: (_, params: Contact) => params.sensorTime !== undefined,
+      deadlinePassed: ({ context }) => deadline(context) <= context.timerDueAt,
+    },
+    actions: {
+      recordContact: assign((_, params: Contact) => ({ lastContactAt: params.at, windowStartedAt: params.at })),
+      armTimer: assign(({ context }, params: Contact) => ({ timerDueAt: params.at + context.offlineAfterMs })),
+      // The timer fired before the deadline: armed again for the time left.
+      rearmTimer: assign(({ context }) => ({ timerDueAt: deadline(context) })),
+      emitCameOnline: emit(({ context }, params: Contact) => ({
+        type: 'SensorCameOnline' as const,
+        data: { sensorId: context.sensorId, at: iso(params.at), from: 'offline' as const },
+      })),
+      assignJob: assign((_, params: JobStart) => ({ jobId: params.jobId })),
+      emitStartedScanning: emit(({ context }, params: JobStart) => ({
+        type: 'SensorStartedScanning' as const,
+        data: { sensorId: context.sensorId, jobId: params.jobId, at: iso(params.at) },
+      })),
+      emitFinishedScanning: emit(({ context }, params: JobEnd) => ({
+        type: 'SensorFinishedScanning' as const,
+        data: { sensorId: context.sensorId, jobId: params.jobId, at: iso(params.at), outcome: params.outcome },
+      })),
+      clearJob: assign({ jobId: null }),
+      // Skew is a diagnostic only: recorded once per change, never used for liveness.
+      observeClockSkew: enqueueActions(({ context, enqueue }, params: Contact) => {
+        if (params.sensorTime === undefined) return;
+        const measured = Math.round(params.sensorTime - params.at);
+        if (!skewChanged(context.clockSkewMs, measured)) return;
+        const data: EventData<'SensorClockSkewObserved'> = { sensorId: context.sensorId, skewMs: measured, sensorTime: iso(params.sensorTime), serverTime: iso(params.at) };
+        enqueue.emit({ type: 'SensorClockSkewObserved', data });
+        enqueue.assign({ clockSkewMs: Math.abs(measured) > CLOCK_SKEW_TOLERANCE_MS ? measured : null });
+      }),
+      emitWentOffline: emit(({ context }) => {
+        const data: EventData<'SensorWentOffline'> = {
+          sensorId: context.sensorId,
+          lastHeartbeatAt: iso(context.lastContactAt),
+          // The moment the threshold was crossed, however late the timer callback ran.
+          at: iso(deadline(context)),
+          thresholdMs: context.offlineAfterMs,
+          ...(context.jobId ? { jobId: context.jobId } : {}),
+        };
+        return { type: 'SensorWentOffline' as const, data };
+      }),
+    },
+  }).createMachine({
+    id: 'sensor',
+    context: ({ input }) => ({
+      sensorId: input.sensorId,
+      offlineAfterMs: input.offlineAfterMs,
+      lastContactAt: input.lastContactAt ?? input.startedAt,
+      windowStartedAt: input.startedAt,
+      timerDueAt: input.startedAt + input.offlineAfterMs,
+      jobId: input.jobId ?? null,
+      resumeAs: input.resumeAs,
+      clockSkewMs: input.clockSkewMs ?? null,
+    }),
+    initial: 'restoring',
+    states: {
+      // Entered once at creation: restored actors enter their state fresh (XState does not persist timers).
+      restoring: {
+        always: [
+          { guard: 'resumesOffline', target: 'offline' },
+          { guard: 'resumesScanning', target: 'connected.scanning' },
+          { target: 'connected.online', actions: 'clearJob' },
         ],
       },
-      on: {
-        CONTACT: [
-          { guard: 'reportsItsClock', actions: ['recordContact', 'observeClockSkew'] },
-          // The common heartbeat: one assignment, nothing else.
-          { actions: 'recordContact' },
-        ],
+      connected: {
+        initial: 'online',
+        after: {
+          OFFLINE_AFTER: [
+            { guard: 'deadlinePassed', target: 'offline', actions: ['emitWentOffline', 'clearJob'] },
+            // Entering again arms the timer again; history keeps online / scanning as it was.
+            { target: '.resume', reenter: true, actions: 'rearmTimer' },
+          ],
+        },
+        on: {
+          CONTACT: [
+            {
+              guard: { type: 'reportsItsClock', params: ({ event }) => event },
+              actions: [
+                { type: 'recordContact', params: ({ event }) => event },
+                { type: 'observeClockSkew', params: ({ event }) => event },
+              ],
+            },
+            // The common heartbeat: the deadline moves, nothing else.
+            { actions: { type: 'recordContact', params: ({ event }) => event } },
+          ],
+        },
+        states: {
+          online: {
+            on: {
+              JOB_STARTED: {
+                target: 'scanning',
+                actions: [
+                  { type: 'assignJob', params: ({ event }) => event },
+                  { type: 'emitStartedScanning', params: ({ event }) => event },
+                ],
+              },
+            },
+          },
+          scanning: {
+            on: {
+              JOB_ENDED: {
+                guard: { type: 'isCurrentJob', params: ({ event }) => event },
+                target: 'online',
+                actions: [{ type: 'emitFinishedScanning', params: ({ event }) => event }, 'clearJob'],
+              },
+            },
+          },
+          resume: { type: 'history', history: 'shallow' },
+        },
       },
-      states: {
-        online: {
-          on: { JOB_STARTED: { target: 'scanning', actions: ['assignJob', 'emitStartedScanning'] } },
+      offline: {
+        on: {
+          CONTACT: {
+            target: 'connected.online',
+            actions: [
+              { type: 'recordContact', params: ({ event }) => event },
+              { type: 'armTimer', params: ({ event }) => event },
+              { type: 'emitCameOnline', params: ({ event }) => event },
+              { type: 'observeClockSkew', params: ({ event }) => event },
+            ],
+          },
         },
-        scanning: {
-          on: { JOB_ENDED: { guard: 'isCurrentJob', target: 'online', actions: ['emitFinishedScanning', 'clearJob'] } },
-        },
-        resume: { type: 'history', history: 'shallow' },
       },
     },
-    offline: {
-      on: {
-        CONTACT: { target: 'connected.online', actions: ['recordContact', 'armTimer', 'emitCameOnline', 'observeClockSkew'] },
-      },
-    },
-  },
-});
+  });
+}
+
+export type SensorMachine = ReturnType<typeof createSensorMachine>;
 
 /** The status shown to people, derived from the machine's state value. */
 export function statusOf(value: unknown): ResumeState {

@@ -115,7 +115,7 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
         ['', written === null ? 0 : Math.max(0, Number(written - (projected ?? 0n)))],
       ]);
       const counts = { online: 0, scanning: 0, offline: 0 };
-      for (const orgId of app.state.orgs.keys()) {
+      for (const { id: orgId } of app.states.all('org')) {
         const summary = app.readModel.summary(orgId);
         counts.online += summary.online;
         counts.scanning += summary.scanning;

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailable, WrongExpectedVersion, type EventStore } from '@harborguard/eventstore';
 import type { ActorRef, DomainEvent, EventMetadata } from '@harborguard/shared';
-import type { ModelEvent, FleetModel } from '../domain/fleet-model.js';
-import { KeyedSerializer } from './serializer.js';
+import { modelEventOf, type ModelEvent } from '../domain/model-event.js';
 import { AppError } from '../domain/errors.js';
+import { KeyedSerializer } from './keyed-serializer.js';
+import type { StreamStates } from './stream-states.js';
 
 export interface WriteContext {
   orgId: string;
@@ -18,12 +19,14 @@ export type StoredListener = (events: ModelEvent[]) => void;
 
 const RETRY_INITIAL_MS = 100;
 const RETRY_MAX_MS = 5_000;
+/** A decision made on a stale state is made again on the stream as stored, this often at most. */
+const CONFLICT_ATTEMPTS = 3;
 
 /**
  * The one way events get into the store. Appends to one stream are strictly ordered and use
  * the stream's known revision as the expected revision, so a second writer fails loudly
- * instead of forking a stream's history. Stored events are applied to the write model, then
- * announced to listeners (reactions, live views).
+ * instead of forking a stream's history. Stored events evolve the write model, then are
+ * announced to listeners (reactions, scheduling).
  */
 export class EventWriter {
   private readonly streams = new KeyedSerializer();
@@ -35,7 +38,7 @@ export class EventWriter {
 
   constructor(
     private readonly store: EventStore,
-    private readonly state: FleetModel,
+    private readonly states: StreamStates,
     private readonly log: (line: string) => void = () => {},
   ) {}
 
@@ -46,12 +49,45 @@ export class EventWriter {
   /** Appends events to a stream once the ones queued before them are stored. */
   append(streamName: string, events: DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
     if (events.length === 0) return Promise.resolve([]);
-    return this.streams.run(streamName, () => this.write(streamName, events, context));
+    return this.streams.run(streamName, async () => {
+      try {
+        return await this.write(streamName, events, context);
+      } catch (error) {
+        throw error instanceof WrongExpectedVersion ? conflict(streamName) : error;
+      }
+    });
+  }
+
+  /**
+   * Decides in the stream's turn, on its state as of every append queued before, and appends
+   * what was decided. When another writer changed the stream meanwhile, the stream is read
+   * again and the decision made again.
+   */
+  decideAndAppend(streamName: string, decide: () => DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
+    return this.streams.run(streamName, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const events = decide();
+        if (events.length === 0) return [];
+        try {
+          return await this.write(streamName, events, context);
+        } catch (error) {
+          if (!(error instanceof WrongExpectedVersion)) throw error;
+          if (attempt === CONFLICT_ATTEMPTS) throw conflict(streamName);
+          await this.reload(streamName);
+        }
+      }
+    });
   }
 
   /** Resolves when everything queued so far is stored. */
   settled(): Promise<void> {
     return this.streams.drained();
+  }
+
+  private async reload(streamName: string): Promise<void> {
+    const events = await this.store.readStream(streamName, { fromRevision: 'start' });
+    this.states.forget(streamName);
+    for (const event of events) this.states.apply(modelEventOf(event));
   }
 
   private async write(streamName: string, events: DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
@@ -62,7 +98,7 @@ export class EventWriter {
       ...(context.causationId ? { causationId: context.causationId } : {}),
       ...(context.correlationId ? { correlationId: context.correlationId } : {}),
     };
-    const expectedRevision = this.state.revisions.get(streamName) ?? 'no_stream';
+    const expectedRevision = this.states.revision(streamName);
     const toAppend = events.map((event) => ({ id: randomUUID(), type: event.type, data: event.data, metadata }));
     let delay = RETRY_INITIAL_MS;
     for (;;) {
@@ -71,20 +107,11 @@ export class EventWriter {
         this.storeHealthy = true;
         if (this.lastPosition === null || result.position > this.lastPosition) this.lastPosition = result.position;
         const first = result.nextExpectedRevision - BigInt(events.length - 1);
-        const applied = toAppend.map((event, index) => ({
-          streamName,
-          revision: first + BigInt(index),
-          type: event.type,
-          data: event.data,
-          metadata,
-        }));
-        for (const event of applied) this.state.apply(event);
-        this.announce(applied);
-        return applied;
+        const stored = toAppend.map((event, index) => ({ streamName, revision: first + BigInt(index), type: event.type, data: event.data, metadata }));
+        for (const event of stored) this.states.apply(event);
+        this.announce(stored);
+        return stored;
       } catch (error) {
-        if (error instanceof WrongExpectedVersion) {
-          throw new AppError('conflict', `"${streamName}" was changed by another writer; retry the request`);
-        }
         if (!(error instanceof StoreUnavailable)) throw error;
         // Facts already decided are kept and retried until the store is back; callers wait.
         this.storeHealthy = false;
@@ -104,4 +131,8 @@ export class EventWriter {
       }
     }
   }
+}
+
+function conflict(streamName: string): AppError {
+  return new AppError('conflict', `"${streamName}" was changed by another writer; retry the request`);
 }

@@ -1,0 +1,106 @@
+import type { ApiKey, Token } from '../domain/credentials.js';
+import type { Job } from '../domain/job.js';
+import type { Sensor } from '../domain/sensor.js';
+import type { StreamKind } from '../domain/streams.js';
+import type { StreamStates } from '../core/stream-states.js';
+
+const identityKey = (sensor: Pick<Sensor, 'apiKeyId' | 'name' | 'hostname'>) => `${sensor.apiKeyId}\u0000${sensor.name}\u0000${sensor.hostname}`;
+const live = (sensor: Sensor | null): sensor is Sensor => sensor !== null && !sensor.deleted;
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+}
+
+function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set?.delete(value) && set.size === 0) map.delete(key);
+}
+
+/**
+ * Lookups across streams that commands need at once (the read models follow the log a moment
+ * later): credentials by secret hash, a sensor by its identity, a registry's bound sensors and
+ * waiting jobs, a sensor's running jobs. Kept in step with the write model's states.
+ */
+export class WriteIndexes {
+  private readonly apiKeyIdByHash = new Map<string, string>();
+  private readonly tokenIdByHash = new Map<string, string>();
+  private readonly sensorIdByIdentity = new Map<string, string>();
+  private readonly sensorsOfRegistry = new Map<string, Set<string>>();
+  /** Waiting jobs per registry, in the order they were scheduled (a Set keeps insertion order). */
+  private readonly pendingOfRegistry = new Map<string, Set<string>>();
+  private readonly assignedOfSensor = new Map<string, Set<string>>();
+
+  constructor(states: StreamStates) {
+    states.onChange((_event, kind, before, after) => this.follow(kind, before, after));
+  }
+
+  apiKeyIdOf(hash: string): string | undefined {
+    return this.apiKeyIdByHash.get(hash);
+  }
+
+  tokenIdOf(hash: string): string | undefined {
+    return this.tokenIdByHash.get(hash);
+  }
+
+  sensorIdOf(identity: Pick<Sensor, 'apiKeyId' | 'name' | 'hostname'>): string | undefined {
+    return this.sensorIdByIdentity.get(identityKey(identity));
+  }
+
+  sensorsBoundTo(registryId: string): readonly string[] {
+    return [...(this.sensorsOfRegistry.get(registryId) ?? [])].sort();
+  }
+
+  pendingJobs(registryId: string): readonly string[] {
+    return [...(this.pendingOfRegistry.get(registryId) ?? [])];
+  }
+
+  hasPendingJobs(registryId: string): boolean {
+    return this.pendingOfRegistry.has(registryId);
+  }
+
+  assignedJobs(sensorId: string): readonly string[] {
+    return [...(this.assignedOfSensor.get(sensorId) ?? [])];
+  }
+
+  private follow(kind: StreamKind, before: unknown, after: unknown): void {
+    switch (kind) {
+      case 'sensor':
+        return this.followSensor(before as Sensor | null, after as Sensor | null);
+      case 'job':
+        return this.followJob(before as Job | null, after as Job);
+      case 'apikey':
+        return this.followApiKey(before as ApiKey | null, after as ApiKey);
+      case 'token':
+        if (before === null) this.tokenIdByHash.set((after as Token).hash, (after as Token).id);
+        return;
+    }
+  }
+
+  private followSensor(before: Sensor | null, after: Sensor | null): void {
+    if (live(before)) {
+      if (this.sensorIdByIdentity.get(identityKey(before)) === before.id) this.sensorIdByIdentity.delete(identityKey(before));
+      if (before.registryId) removeFrom(this.sensorsOfRegistry, before.registryId, before.id);
+    }
+    if (live(after)) {
+      // A row with neither name nor host (re-created from a bare request) matches no registration.
+      if (after.name || after.hostname) this.sensorIdByIdentity.set(identityKey(after), after.id);
+      if (after.registryId) addTo(this.sensorsOfRegistry, after.registryId, after.id);
+    }
+  }
+
+  private followJob(before: Job | null, after: Job): void {
+    if (before?.status === 'pending' && after.status !== 'pending') removeFrom(this.pendingOfRegistry, before.registryId, before.id);
+    if (before === null && after.status === 'pending') addTo(this.pendingOfRegistry, after.registryId, after.id);
+    if (before?.status === 'assigned' && before.sensorId && after.status !== 'assigned') removeFrom(this.assignedOfSensor, before.sensorId, before.id);
+    if (before?.status !== 'assigned' && after.status === 'assigned' && after.sensorId) addTo(this.assignedOfSensor, after.sensorId, after.id);
+  }
+
+  private followApiKey(before: ApiKey | null, after: ApiKey): void {
+    // Only the latest previous key has a grace period; older ones stop working.
+    if (before?.previous && before.previous.hash !== after.previous?.hash) this.apiKeyIdByHash.delete(before.previous.hash);
+    this.apiKeyIdByHash.set(after.hash, after.id);
+    if (after.previous) this.apiKeyIdByHash.set(after.previous.hash, after.id);
+  }
+}

@@ -1,0 +1,72 @@
+import { decidersByKind, type StateOf } from '../domain/deciders.js';
+import type { Evolving } from '../domain/decider.js';
+import type { ModelEvent } from '../domain/model-event.js';
+import { streamKind, type StreamKind } from '../domain/streams.js';
+
+interface Entry {
+  state: unknown;
+  revision: bigint;
+}
+
+export type StateListener = (event: ModelEvent, kind: StreamKind, before: unknown, after: unknown) => void;
+
+/**
+ * The write model: every stream's state as its decider evolves it, with the stream's revision
+ * (the expected revision of its next append). Fed with each event once stored, and with the
+ * whole log at start.
+ */
+export class StreamStates {
+  private readonly byKind = new Map<StreamKind, Map<string, Entry>>();
+  private readonly listeners: StateListener[] = [];
+
+  /** Told of every state change, after it is made: write-side indexes follow the states this way. */
+  onChange(listener: StateListener): void {
+    this.listeners.push(listener);
+  }
+
+  apply(event: ModelEvent): void {
+    const kind = streamKind(event.streamName);
+    if (kind === null) return;
+    const streams = this.streamsOf(kind);
+    const known = streams.get(event.streamName);
+    const decider = decidersByKind[kind] as unknown as { initialState: () => unknown; evolve: (state: unknown, event: Evolving) => unknown };
+    const before = known ? known.state : decider.initialState();
+    // Events in the store were checked against the catalog when they were appended.
+    const after = decider.evolve(before, event as unknown as Evolving);
+    if (known) {
+      known.state = after;
+      known.revision = event.revision;
+    } else {
+      streams.set(event.streamName, { state: after, revision: event.revision });
+    }
+    for (const listener of this.listeners) listener(event, kind, before, after);
+  }
+
+  /** Forgets a stream, so it can be read again from the store. */
+  forget(streamName: string): void {
+    const kind = streamKind(streamName);
+    if (kind !== null) this.byKind.get(kind)?.delete(streamName);
+  }
+
+  revision(streamName: string): bigint | 'no_stream' {
+    const kind = streamKind(streamName);
+    const entry = kind === null ? undefined : this.byKind.get(kind)?.get(streamName);
+    return entry === undefined ? 'no_stream' : entry.revision;
+  }
+
+  state<K extends StreamKind>(kind: K, streamName: string): StateOf<K> {
+    const entry = this.byKind.get(kind)?.get(streamName);
+    return (entry ? entry.state : decidersByKind[kind].initialState()) as StateOf<K>;
+  }
+
+  /** The current state of every stream of a kind. */
+  *all<K extends StreamKind>(kind: K): IterableIterator<NonNullable<StateOf<K>>> {
+    for (const entry of this.byKind.get(kind)?.values() ?? []) if (entry.state !== null) yield entry.state as NonNullable<StateOf<K>>;
+  }
+
+  private streamsOf(kind: StreamKind): Map<string, Entry> {
+    let streams = this.byKind.get(kind);
+    if (!streams) this.byKind.set(kind, (streams = new Map()));
+    return streams;
+  }
+}

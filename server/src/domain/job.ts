@@ -1,0 +1,146 @@
+import type { JobOutcome, JobResultsSummary, JobRow, JobType, RegistryStatus } from '@harborguard/shared';
+import type { Decider, EventsOf, Evolving } from './decider.js';
+import { AppError } from './errors.js';
+
+export interface Job extends JobRow {
+  orgId: string;
+}
+
+export type JobState = Job | null;
+
+export type JobEvent = EventsOf<'JobScheduled' | 'JobAssigned' | 'JobResultsUploaded' | 'JobCompleted' | 'JobFailed' | 'JobCancelled'>;
+
+export const FINISHED_JOB_STATUSES: ReadonlySet<JobRow['status']> = new Set(['completed', 'failed', 'cancelled']);
+
+export const REASON_SENSOR_LOST = 'sensor lost connection';
+
+export type JobCommand =
+  | {
+      type: 'Schedule';
+      jobId: string;
+      orgId: string;
+      registry: { id: string; name: string; status: RegistryStatus; reason: string | null };
+      jobType: JobType;
+      imageRef: string;
+      source: 'operator' | 'schedule';
+    }
+  | { type: 'Assign'; sensorId: string }
+  /** `sensorId`: the sensor reporting, or undefined when the caller is not the sensor the job is assigned to. */
+  | { type: 'Report'; jobId: string; orgId: string; sensorId: string | undefined; status: JobOutcome; error?: string | undefined }
+  | { type: 'RecordResults'; jobId: string; orgId: string; results: JobResultsSummary }
+  | { type: 'Cancel'; jobId: string; orgId: string }
+  /** The job's sensor went away (offline or deleted): an unfinished job fails. */
+  | { type: 'FailUnfinished'; reason: string }
+  /** The registry can no longer run waiting jobs (deleted, or in ERROR). */
+  | { type: 'EndPending'; outcome: 'failed' | 'cancelled'; reason: string };
+
+/** A job of the org, or "not found". */
+export function ownJob(state: JobState, orgId: string, jobId: string): Job {
+  if (!state || state.orgId !== orgId) throw new AppError('not_found', `Job ${jobId} not found`);
+  return state;
+}
+
+const isFinished = (job: Job) => FINISHED_JOB_STATUSES.has(job.status);
+
+function schedule(command: Extract<JobCommand, { type: 'Schedule' }>, state: JobState): JobEvent[] {
+  if (state) throw new AppError('conflict', `Job ${command.jobId} already exists`);
+  const { jobId, orgId, registry, jobType: type, imageRef, source } = command;
+  const events: JobEvent[] = [{ type: 'JobScheduled', data: { jobId, orgId, registryId: registry.id, type, imageRef, source } }];
+  // A registry in ERROR fails its scans at once instead of letting them pile up.
+  if (registry.status === 'ERROR') {
+    events.push({ type: 'JobFailed', data: { jobId, reason: `Registry "${registry.name}" is in ERROR: ${registry.reason ?? 'no connected sensor'}` } });
+  }
+  return events;
+}
+
+/**
+ * Only the sensor the job is assigned to reports on it (403 otherwise); a finished job takes no
+ * other outcome (409), but the same report again is answered as before.
+ */
+function report(command: Extract<JobCommand, { type: 'Report' }>, state: JobState): JobEvent[] {
+  const job = ownJob(state, command.orgId, command.jobId);
+  if (job.sensorId === null || job.sensorId !== command.sensorId) throw new AppError('forbidden', `Job ${job.id} is not assigned to this sensor`);
+  if (isFinished(job)) {
+    if (job.status === command.status) return [];
+    throw new AppError('conflict', `Job ${job.id} already ${job.status}${job.reason ? `: ${job.reason}` : ''}`);
+  }
+  const jobId = job.id;
+  const sensorId = job.sensorId;
+  switch (command.status) {
+    case 'completed':
+      return [{ type: 'JobCompleted', data: { jobId, sensorId } }];
+    case 'failed':
+      return [{ type: 'JobFailed', data: { jobId, sensorId, reason: command.error?.trim() || 'failed on sensor' } }];
+    case 'cancelled':
+      return [{ type: 'JobCancelled', data: { jobId, sensorId, reason: 'cancelled on sensor' } }];
+  }
+}
+
+function cancel(command: Extract<JobCommand, { type: 'Cancel' }>, state: JobState): JobEvent[] {
+  const job = ownJob(state, command.orgId, command.jobId);
+  if (job.status === 'cancelled') return [];
+  if (isFinished(job)) throw new AppError('conflict', `Job ${job.id} already ${job.status}`);
+  return [{ type: 'JobCancelled', data: { jobId: job.id, ...(job.sensorId ? { sensorId: job.sensorId } : {}), reason: 'cancelled by operator' } }];
+}
+
+export function decideJob(command: JobCommand, state: JobState): JobEvent[] {
+  switch (command.type) {
+    case 'Schedule':
+      return schedule(command, state);
+    case 'Assign':
+      return state?.status === 'pending' ? [{ type: 'JobAssigned', data: { jobId: state.id, sensorId: command.sensorId } }] : [];
+    case 'Report':
+      return report(command, state);
+    case 'RecordResults': {
+      const job = ownJob(state, command.orgId, command.jobId);
+      return [{ type: 'JobResultsUploaded', data: { jobId: job.id, ...command.results } }];
+    }
+    case 'Cancel':
+      return cancel(command, state);
+    case 'FailUnfinished':
+      if (!state || isFinished(state)) return [];
+      return [{ type: 'JobFailed', data: { jobId: state.id, reason: command.reason, ...(state.sensorId ? { sensorId: state.sensorId } : {}) } }];
+    case 'EndPending':
+      if (state?.status !== 'pending') return [];
+      if (command.outcome === 'failed') return [{ type: 'JobFailed', data: { jobId: state.id, reason: command.reason } }];
+      return [{ type: 'JobCancelled', data: { jobId: state.id, reason: command.reason } }];
+  }
+}
+
+const finish = (job: Job, status: 'completed' | 'failed' | 'cancelled', reason: string | null, at: string): Job => ({ ...job, status, reason, finishedAt: at });
+
+export function evolveJob(state: JobState, event: Evolving<JobEvent>): JobState {
+  const at = event.metadata.occurredAt;
+  if (event.type === 'JobScheduled') {
+    const d = event.data;
+    const { jobId: id, orgId, registryId, type, imageRef, source } = d;
+    return { id, orgId, registryId, sensorId: null, type, imageRef, source, status: 'pending', reason: null, createdAt: at, assignedAt: null, finishedAt: null, results: null };
+  }
+  if (state === null) return state;
+  switch (event.type) {
+    case 'JobAssigned':
+      return { ...state, status: 'assigned', sensorId: event.data.sensorId, assignedAt: at };
+    case 'JobResultsUploaded': {
+      const { scanStatus, vulnerabilityCounts, riskScore } = event.data;
+      return { ...state, results: { scanStatus, vulnerabilityCounts: { ...vulnerabilityCounts }, riskScore } };
+    }
+    case 'JobCompleted':
+      return finish(state, 'completed', null, at);
+    case 'JobFailed':
+      return finish(state, 'failed', event.data.reason, at);
+    case 'JobCancelled':
+      return finish(state, 'cancelled', event.data.reason ?? null, at);
+  }
+}
+
+/** A job as the API shows it. */
+export function toJobRow(job: Job): JobRow {
+  const { orgId: _orgId, ...row } = job;
+  return { ...row, results: row.results && { ...row.results, vulnerabilityCounts: { ...row.results.vulnerabilityCounts } } };
+}
+
+export const jobDecider: Decider<JobState, JobCommand, JobEvent> = {
+  initialState: () => null,
+  evolve: evolveJob,
+  decide: decideJob,
+};

@@ -1,0 +1,18 @@
+/** Stream names: one stream per sensor, registry, job, API key, token and org. */
+export const sensorStream = (id: string) => `sensor-${id}`;
+export const registryStream = (id: string) => `registry-${id}`;
+export const jobStream = (id: string) => `job-${id}`;
+export const apiKeyStream = (id: string) => `apikey-${id}`;
+export const tokenStream = (id: string) => `token-${id}`;
+export const orgStream = (id: string) => `org-${id}`;
+
+export type StreamKind = 'sensor' | 'registry' | 'job' | 'apikey' | 'token' | 'org';
+
+const KINDS: readonly StreamKind[] = ['sensor', 'registry', 'job', 'apikey', 'token', 'org'];
+
+/** The kind of a stream, from the prefix of its name; null for streams the service does not own. */
+export function streamKind(streamName: string): StreamKind | null {
+  const dash = streamName.indexOf('-');
+  const prefix = dash < 0 ? streamName : streamName.slice(0, dash);
+  return (KINDS as readonly string[]).includes(prefix) ? (prefix as StreamKind) : null;
+}
