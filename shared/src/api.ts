@@ -53,15 +53,24 @@ export const IdInput = z.object({ id: entityId });
 
 export const CreateApiKeyInput = z.object({ name: requiredText(200) });
 
+/** Bounds of a registry's scan schedule: at least a minute apart, at most thirty days. */
+export const SCHEDULE_MIN_MS = 60_000;
+export const SCHEDULE_MAX_MS = 30 * 24 * 60 * 60 * 1000;
+const scheduleInterval = z
+  .number()
+  .int('must be a whole number of milliseconds')
+  .min(SCHEDULE_MIN_MS, `must be at least ${SCHEDULE_MIN_MS} (one minute)`)
+  .max(SCHEDULE_MAX_MS, `must be at most ${SCHEDULE_MAX_MS} (thirty days)`);
+
 export const CreateRegistryInput = z.object({
   name: requiredText(200),
   url: requiredText(2048),
-  scheduleIntervalMs: z.number().int().min(60_000, 'must be at least 60000 (one minute)').optional(),
+  scheduleIntervalMs: scheduleInterval.optional(),
 });
 
 export const SetScheduleInput = z.object({
   id: entityId,
-  scheduleIntervalMs: z.number().int().min(60_000, 'must be at least 60000 (one minute)').nullable(),
+  scheduleIntervalMs: scheduleInterval.nullable(),
 });
 
 export const BindRegistryInput = z.object({ sensorId: entityId, registryId: entityId });

@@ -15,6 +15,8 @@ export interface TestServerOptions {
   clock?: SimulatedClock;
   offlineAfterMs?: number;
   keyRotationGraceMs?: number;
+  /** Where the service's log lines go; dropped by default. */
+  log?: (line: string) => void;
 }
 
 /**
@@ -45,7 +47,7 @@ export class TestServer {
       pollIntervalMs: 10_000,
       keyRotationGraceMs: options.keyRotationGraceMs ?? 24 * 60 * 60 * 1000,
       adminToken: ADMIN_TOKEN,
-      log: () => {},
+      log: options.log ?? (() => {}),
       showAdminToken: (token) => shown.push(token),
     });
     await app.start();

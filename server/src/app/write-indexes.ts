@@ -31,6 +31,8 @@ export class WriteIndexes {
   /** Waiting jobs per registry, in the order they were scheduled (a Set keeps insertion order). */
   private readonly pendingOfRegistry = new Map<string, Set<string>>();
   private readonly assignedOfSensor = new Map<string, Set<string>>();
+  /** When each registry's schedule last scheduled a scan (ms). */
+  private readonly lastScheduledAtOf = new Map<string, number>();
 
   constructor(states: StreamStates) {
     states.onChange((_event, kind, before, after) => this.follow(kind, before, after));
@@ -58,6 +60,10 @@ export class WriteIndexes {
 
   hasPendingJobs(registryId: string): boolean {
     return this.pendingOfRegistry.has(registryId);
+  }
+
+  lastScheduledAt(registryId: string): number | undefined {
+    return this.lastScheduledAtOf.get(registryId);
   }
 
   assignedJobs(sensorId: string): readonly string[] {
@@ -93,6 +99,7 @@ export class WriteIndexes {
   private followJob(before: Job | null, after: Job): void {
     if (before?.status === 'pending' && after.status !== 'pending') removeFrom(this.pendingOfRegistry, before.registryId, before.id);
     if (before === null && after.status === 'pending') addTo(this.pendingOfRegistry, after.registryId, after.id);
+    if (before === null && after.source === 'schedule') this.lastScheduledAtOf.set(after.registryId, Date.parse(after.createdAt));
     if (before?.status === 'assigned' && before.sensorId && after.status !== 'assigned') removeFrom(this.assignedOfSensor, before.sensorId, before.id);
     if (before?.status !== 'assigned' && after.status === 'assigned' && after.sensorId) addTo(this.assignedOfSensor, after.sensorId, after.id);
   }
