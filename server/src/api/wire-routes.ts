@@ -44,7 +44,7 @@ const WireUpload = z.object({
   image: z.object({ ref: z.string().optional() }).loose().optional(),
   aggregates: z
     .object({
-      vulnerabilityCounts: z.record(z.string(), z.number()).default({}),
+      vulnerabilityCounts: z.record(z.string().max(32), z.number().int('must be a whole number').min(0, 'must not be negative')).default({}),
       riskScore: z.number().nullable().optional(),
     })
     .loose()

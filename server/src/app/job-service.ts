@@ -83,11 +83,10 @@ export class JobService {
   }
 
   /** Stores the summary of an uploaded scan on its job; findings are not kept. */
-  async recordResults(reporter: { orgId: string }, jobId: string, results: JobResultsSummary, context: WriteContext): Promise<void> {
+  async recordResults(reporter: { orgId: string; sensorId: string | undefined }, jobId: string, results: JobResultsSummary, context: WriteContext): Promise<void> {
     const job = this.own(reporter.orgId, jobId);
-    await this.services.locks.run(registryLock(job.registryId), () =>
-      this.services.handler.handle(jobStream(jobId), jobDecider, { type: 'RecordResults', jobId, orgId: reporter.orgId, results }, context),
-    );
+    const command: JobCommand = { type: 'RecordResults', jobId, orgId: reporter.orgId, sensorId: reporter.sensorId, results };
+    await this.services.locks.run(registryLock(job.registryId), () => this.services.handler.handle(jobStream(jobId), jobDecider, command, context));
   }
 
   /** Fails a job whose sensor went away (offline or deleted), unless it already ended. */

@@ -109,12 +109,18 @@ export class SensorService {
     return this.jobs.report({ orgId: principal.orgId, sensorId: reporterId }, input, context);
   }
 
-  /** Stores the summary of an uploaded scan envelope on its job. */
-  async upload(principal: SensorPrincipal, input: { jobId: string; scanStatus: string; vulnerabilityCounts: Record<string, number>; riskScore: number | null }): Promise<{ jobId: string }> {
-    const reporterId = this.sensorOfJob(principal, input.jobId);
-    if (reporterId !== undefined) await this.contact(principal, reporterId);
-    const { jobId, ...results } = input;
-    await this.jobs.recordResults(principal, jobId, results, sensorContext(principal, reporterId ?? 'unknown', this.services.clock.now()));
+  /**
+   * Stores the summary of an uploaded scan envelope on its job. Without a sensor id (the wire
+   * route), the job's own sensor is the uploader when the caller holds its key.
+   */
+  async upload(
+    principal: SensorPrincipal,
+    input: { jobId: string; sensorId?: string | undefined; scanStatus: string; vulnerabilityCounts: Record<string, number>; riskScore: number | null },
+  ): Promise<{ jobId: string }> {
+    const { jobId, sensorId, ...results } = input;
+    const uploaderId = sensorId ?? this.sensorOfJob(principal, jobId);
+    if (uploaderId !== undefined) await this.contact(principal, uploaderId);
+    await this.jobs.recordResults({ orgId: principal.orgId, sensorId: uploaderId }, jobId, results, sensorContext(principal, uploaderId ?? 'unknown', this.services.clock.now()));
     return { jobId };
   }
 

@@ -49,6 +49,24 @@ describe('job decider', () => {
     it('refuses a different outcome for a finished job (409)', () => given([scheduled, assigned, completed]).when(report('failed')).thenFails('conflict', /already completed/));
   });
 
+  describe('results', () => {
+    const results = { scanStatus: 'SUCCESS', vulnerabilityCounts: { critical: 1, high: 2 }, riskScore: 7.5 };
+    const upload = (sensorId: string | undefined = 's1', changes = {}): JobCommand => ({ type: 'RecordResults', jobId: 'j1', orgId: 'o1', sensorId, results: { ...results, ...changes } });
+    const uploaded: JobEvent = { type: 'JobResultsUploaded', data: { jobId: 'j1', ...results } };
+    it('takes results from the sensor running the job', () => given([scheduled, assigned]).when(upload()).then([uploaded]));
+    it('refuses results from another sensor, or for a job no sensor runs (403)', () => {
+      given([scheduled, assigned]).when(upload('s2')).thenFails('forbidden');
+      given([scheduled, assigned]).when({ ...upload(), sensorId: undefined } as JobCommand).thenFails('forbidden');
+      given([scheduled]).when(upload()).thenFails('forbidden');
+    });
+    it('answers "not found" for another org’s job', () => given([scheduled, assigned]).when({ ...upload(), orgId: 'o2' } as JobCommand).thenFails('not_found'));
+    it('answers an identical repeat as before; refuses different results (409)', () => {
+      given([scheduled, assigned, uploaded]).when(upload('s1', { vulnerabilityCounts: { high: 2, critical: 1 } })).then([]);
+      given([scheduled, assigned, uploaded]).when(upload('s1', { riskScore: 1 })).thenFails('conflict');
+    });
+    it('refuses results for a job that already ended (409)', () => given([scheduled, assigned, completed]).when(upload()).thenFails('conflict', /already completed/));
+  });
+
   describe('cancellation', () => {
     it('cancels a running job, naming its sensor', () =>
       given([scheduled, assigned])

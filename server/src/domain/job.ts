@@ -27,7 +27,8 @@ export type JobCommand =
   | { type: 'Assign'; sensorId: string }
   /** `sensorId`: the sensor reporting, or undefined when the caller is not the sensor the job is assigned to. */
   | { type: 'Report'; jobId: string; orgId: string; sensorId: string | undefined; status: JobOutcome; error?: string | undefined }
-  | { type: 'RecordResults'; jobId: string; orgId: string; results: JobResultsSummary }
+  /** `sensorId`: the sensor uploading, or undefined when the caller is not the sensor the job is assigned to. */
+  | { type: 'RecordResults'; jobId: string; orgId: string; sensorId: string | undefined; results: JobResultsSummary }
   | { type: 'Cancel'; jobId: string; orgId: string }
   /** The job's sensor went away (offline or deleted): an unfinished job fails. */
   | { type: 'FailUnfinished'; reason: string }
@@ -76,6 +77,21 @@ function report(command: Extract<JobCommand, { type: 'Report' }>, state: JobStat
   }
 }
 
+const sameResults = (a: JobResultsSummary, b: JobResultsSummary) =>
+  a.scanStatus === b.scanStatus && a.riskScore === b.riskScore && JSON.stringify(Object.entries(a.vulnerabilityCounts).sort()) === JSON.stringify(Object.entries(b.vulnerabilityCounts).sort());
+
+/** Results come from the sensor running the job, once; the same upload again is answered as before. */
+function recordResults(command: Extract<JobCommand, { type: 'RecordResults' }>, state: JobState): JobEvent[] {
+  const job = ownJob(state, command.orgId, command.jobId);
+  if (job.sensorId === null || job.sensorId !== command.sensorId) throw new AppError('forbidden', `Job ${job.id} is not assigned to this sensor`);
+  if (job.results !== null) {
+    if (sameResults(job.results, command.results)) return [];
+    throw new AppError('conflict', `Job ${job.id} already has results`);
+  }
+  if (job.status !== 'assigned') throw new AppError('conflict', `Job ${job.id} already ${job.status}; results are taken while it runs`);
+  return [{ type: 'JobResultsUploaded', data: { jobId: job.id, ...command.results } }];
+}
+
 function cancel(command: Extract<JobCommand, { type: 'Cancel' }>, state: JobState): JobEvent[] {
   const job = ownJob(state, command.orgId, command.jobId);
   if (job.status === 'cancelled') return [];
@@ -91,10 +107,8 @@ export function decideJob(command: JobCommand, state: JobState): JobEvent[] {
       return state?.status === 'pending' ? [{ type: 'JobAssigned', data: { jobId: state.id, sensorId: command.sensorId } }] : [];
     case 'Report':
       return report(command, state);
-    case 'RecordResults': {
-      const job = ownJob(state, command.orgId, command.jobId);
-      return [{ type: 'JobResultsUploaded', data: { jobId: job.id, ...command.results } }];
-    }
+    case 'RecordResults':
+      return recordResults(command, state);
     case 'Cancel':
       return cancel(command, state);
     case 'FailUnfinished':

@@ -29,8 +29,7 @@ export const agentRouter = router({
 
   /** The summary of a finished scan (findings stay with the sensor). */
   uploadResults: sensorProcedure.input(UploadResultsInput).mutation(async ({ ctx, input }) => {
-    const { sensorId, ...results } = input;
-    await ctx.app.sensors.upload(ctx.sensor, results);
-    return ctx.app.sensors.ack(sensorId);
+    await ctx.app.sensors.upload(ctx.sensor, input);
+    return ctx.app.sensors.ack(input.sensorId);
   }),
 });
