@@ -56,6 +56,8 @@ export const eventCatalog = {
   SensorBoundToRegistry: z.object({ sensorId: id, registryId: id, previousRegistryId: id.optional() }),
   SensorUnbound: z.object({ sensorId: id, registryId: id, reason: z.string() }),
   SensorDeleted: z.object({ sensorId: id }),
+  /** The sensor registered again with another API key of its org: it acts under that key from now on. */
+  SensorApiKeyChanged: z.object({ sensorId: id, apiKeyId: id, previousApiKeyId: id }),
   SensorClockSkewObserved: z.object({ sensorId: id, skewMs: z.number().int(), sensorTime: isoTime.nullable(), serverTime: isoTime }),
 
   // registry-<id>

@@ -3,7 +3,7 @@ import type { JobRow, SensorStatus } from '@harborguard/shared';
 import { AppError } from '../domain/errors.js';
 import type { Job, JobCommand } from '../domain/job.js';
 import { jobStream, registryStream, sensorStream } from '../domain/streams.js';
-import { ownSensor, sensorDecider, type Sensor, type SensorCommand, type SensorDetails } from '../domain/sensor.js';
+import { checkSensorKey, ownSensor, sensorDecider, type Sensor, type SensorCommand, type SensorDetails } from '../domain/sensor.js';
 import type { WriteContext } from '../core/event-writer.js';
 import type { JobService } from './job-service.js';
 import type { RegistryService } from './registry-service.js';
@@ -46,14 +46,14 @@ export class SensorService {
   ) {}
 
   /**
-   * Idempotent: the same key, name and host get the same sensor back, however often the
-   * sensor restarts; what changed about it is recorded.
+   * Idempotent: within an org the same name and host get the same sensor back, however often
+   * the sensor restarts and whichever of the org's keys it presents; what changed is recorded.
    */
   async register(principal: SensorPrincipal, input: RegistrationInput): Promise<SensorAck> {
     const at = this.services.clock.now();
     const { name, hostname, version, os, arch, capabilities, scannerVersions } = input;
     const details: SensorDetails = { name, hostname, version, os, arch, capabilities, scannerVersions };
-    const sensorId = await this.services.locks.run(`identity:${principal.apiKeyId}:${name}:${hostname}`, async () => {
+    const sensorId = await this.services.locks.run(`identity:${principal.orgId}:${name}:${hostname}`, async () => {
       const existing = this.findForRegistration(principal, input);
       const id = existing?.id ?? randomUUID();
       // A known sensor's registration is a contact first: an offline one comes back online.
@@ -79,7 +79,7 @@ export class SensorService {
    */
   quietHeartbeat(principal: SensorPrincipal, sensorId: string): SensorAck | null {
     const known = this.services.states.state('sensor', sensorStream(sensorId));
-    if (known === null || known.orgId !== principal.orgId || known.deleted) return null;
+    if (known === null || known.orgId !== principal.orgId || known.apiKeyId !== principal.apiKeyId || known.deleted) return null;
     return this.services.supervisor.quietContact(sensorId, this.services.clock.now()) ? this.ack(sensorId) : null;
   }
 
@@ -155,7 +155,7 @@ export class SensorService {
     }
     // A sensor re-created from a bare heartbeat gets its name and host from a registration
     // naming its id. Adopting an unnamed row by guess could merge two different sensors.
-    const id = indexes.sensorIdOf({ apiKeyId: principal.apiKeyId, name: input.name, hostname: input.hostname });
+    const id = indexes.sensorIdOf({ orgId: principal.orgId, name: input.name, hostname: input.hostname });
     return id === undefined ? undefined : (states.state('sensor', sensorStream(id)) ?? undefined);
   }
 
@@ -164,6 +164,7 @@ export class SensorService {
     const { states, supervisor, locks } = this.services;
     const known = states.state('sensor', sensorStream(sensorId));
     if (known && known.orgId !== principal.orgId) throw new AppError('not_found', `Sensor ${sensorId} not found`);
+    if (known && !known.deleted) checkSensorKey(known, principal.apiKeyId);
     if (known && !known.deleted && supervisor.has(sensorId)) return known;
     if (!SENSOR_ID.test(sensorId)) throw new AppError('bad_request', 'agentId: must be 1–128 letters, digits, ".", "_", ":" or "-"');
     return locks.run(`sensor-create:${sensorId}`, async () => {

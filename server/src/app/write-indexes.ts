@@ -4,7 +4,8 @@ import type { Sensor } from '../domain/sensor.js';
 import type { StreamKind } from '../domain/streams.js';
 import type { StreamStates } from '../core/stream-states.js';
 
-const identityKey = (sensor: Pick<Sensor, 'apiKeyId' | 'name' | 'hostname'>) => `${sensor.apiKeyId}\u0000${sensor.name}\u0000${sensor.hostname}`;
+/** Within an org, name and host are a sensor's identity, whichever key it presents. */
+const identityKey = (sensor: Pick<Sensor, 'orgId' | 'name' | 'hostname'>) => `${sensor.orgId}\u0000${sensor.name}\u0000${sensor.hostname}`;
 const live = (sensor: Sensor | null): sensor is Sensor => sensor !== null && !sensor.deleted;
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
@@ -46,7 +47,7 @@ export class WriteIndexes {
     return this.tokenIdByHash.get(hash);
   }
 
-  sensorIdOf(identity: Pick<Sensor, 'apiKeyId' | 'name' | 'hostname'>): string | undefined {
+  sensorIdOf(identity: Pick<Sensor, 'orgId' | 'name' | 'hostname'>): string | undefined {
     return this.sensorIdByIdentity.get(identityKey(identity));
   }
 

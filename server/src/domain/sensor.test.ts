@@ -18,6 +18,13 @@ describe('sensor decider', () => {
       given([registered])
         .when(register({ version: '0.2.0', capabilities: ['scan', 'patch'] }))
         .then([{ type: 'SensorDetailsChanged', data: { sensorId: 's1', changes: { version: '0.2.0', capabilities: ['scan', 'patch'] } } }]));
+    it('a registration with another key of the org moves the sensor to that key', () =>
+      given([registered])
+        .when({ ...register({ version: '0.2.0' }), apiKeyId: 'k2' })
+        .then([
+          { type: 'SensorApiKeyChanged', data: { sensorId: 's1', apiKeyId: 'k2', previousApiKeyId: 'k1' } },
+          { type: 'SensorDetailsChanged', data: { sensorId: 's1', changes: { version: '0.2.0' } } },
+        ]));
     it('another org never sees or changes the sensor', () => given([registered]).when({ ...register(), orgId: 'o2' }).thenFails('not_found'));
   });
 

@@ -42,6 +42,7 @@ export type SensorEvent = EventsOf<
   | 'SensorBoundToRegistry'
   | 'SensorClockSkewObserved'
   | 'SensorDeleted'
+  | 'SensorApiKeyChanged'
 >;
 
 export type SensorCommand =
@@ -60,6 +61,14 @@ export function ownSensor(state: SensorState, orgId: string, sensorId: string): 
   return state;
 }
 
+/**
+ * A sensor acts only under the API key it registered with (a rotation keeps the key's id):
+ * another key of the org must register the sensor before it can speak for it.
+ */
+export function checkSensorKey(sensor: Sensor, apiKeyId: string): void {
+  if (sensor.apiKeyId !== apiKeyId) throw new AppError('forbidden', `Sensor ${sensor.id} is registered with another API key; register it with this key first`);
+}
+
 function detailChanges(sensor: SensorDetails, input: SensorDetails): EventData<'SensorDetailsChanged'>['changes'] | null {
   const changes: Record<string, unknown> = {};
   for (const field of DETAIL_FIELDS) {
@@ -73,9 +82,13 @@ function register(command: Extract<SensorCommand, { type: 'Register' }>, state: 
   if (state && state.orgId !== orgId) throw new AppError('not_found', `Sensor ${sensorId} not found`);
   if (state && !state.deleted) {
     if (command.autoCreated) return [];
-    // Registering again is idempotent: only what changed about the sensor is recorded.
+    // Registering again is idempotent: only what changed about the sensor is recorded. Within an
+    // org, a sensor restarted with another key is the same sensor: it moves to that key.
+    const events: SensorEvent[] = [];
+    if (state.apiKeyId !== apiKeyId) events.push({ type: 'SensorApiKeyChanged', data: { sensorId, apiKeyId, previousApiKeyId: state.apiKeyId } });
     const changes = detailChanges(state, command.details);
-    return changes ? [{ type: 'SensorDetailsChanged', data: { sensorId, changes } }] : [];
+    if (changes) events.push({ type: 'SensorDetailsChanged', data: { sensorId, changes } });
+    return events;
   }
   // A deleted sensor that calls again comes back with the details it had.
   const details = command.autoCreated ? pickDetails(state ?? NO_DETAILS) : command.details;
@@ -145,6 +158,8 @@ export function evolveSensor(state: SensorState, event: Evolving<SensorEvent>): 
       return { ...state, clockSkewMs: Math.abs(event.data.skewMs) > CLOCK_SKEW_TOLERANCE_MS ? event.data.skewMs : null };
     case 'SensorDeleted':
       return { ...state, deleted: true, currentJobId: null };
+    case 'SensorApiKeyChanged':
+      return { ...state, apiKeyId: event.data.apiKeyId };
   }
 }
 
