@@ -7,6 +7,7 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
   type AppendExpectedRevision,
+  type EventData,
   type ReadPosition,
   type ResolvedEvent,
 } from '@eventstore/db-client';
@@ -26,15 +27,21 @@ import type {
 } from '../port.js';
 import { isSystemEvent, matchesFilter, toEventData, toRecordedEvent } from './convert.js';
 import { toEsdbPosition } from './positions.js';
-import { attemptsExhausted, backoffDelay, DEFAULT_RETRY, sleep, type RetryOptions } from './retry.js';
+import { attemptsExhausted, backoffDelay, DEFAULT_APPEND_RETRY, DEFAULT_RETRY, sleep, type RetryOptions } from './retry.js';
 import { followAll } from './subscription.js';
-import { translateError } from './translate-error.js';
+import { translateAppendError, translateError } from './translate-error.js';
 
 export interface EsdbConnectOptions {
   /** Receives one line per connection attempt and per subscription drop. */
   log?: (line: string) => void;
   /** Back-off for connecting at start-up and for resubscribing. */
   retry?: Partial<RetryOptions>;
+  /**
+   * Back-off for an append the server could not take (not ready, busy, connection lost). Each
+   * attempt resends the same events with the same ids, so one the server already stored is not
+   * stored twice. Default: 3 attempts from 100 ms; then StoreUnavailable reaches the caller.
+   */
+  appendRetry?: Partial<RetryOptions>;
   /** Aborts connecting. */
   signal?: AbortSignal;
   /** How long `ping` (and each connection attempt) may take. Default 5 s. */
@@ -50,13 +57,15 @@ const MIN_PAGE_SIZE = 32;
 export class EsdbEventStore implements EventStore {
   readonly #client: EventStoreDBClient;
   readonly #retry: RetryOptions;
+  readonly #appendRetry: RetryOptions;
   readonly #log: (line: string) => void;
   readonly #pingTimeoutMs: number;
   readonly #closing = new AbortController();
 
-  private constructor(client: EventStoreDBClient, retry: RetryOptions, log: (line: string) => void, pingTimeoutMs: number) {
+  private constructor(client: EventStoreDBClient, retry: RetryOptions, appendRetry: RetryOptions, log: (line: string) => void, pingTimeoutMs: number) {
     this.#client = client;
     this.#retry = retry;
+    this.#appendRetry = appendRetry;
     this.#log = log;
     this.#pingTimeoutMs = pingTimeoutMs;
   }
@@ -75,7 +84,8 @@ export class EsdbEventStore implements EventStore {
     } catch (error) {
       throw new EventStoreError(`Invalid EventStoreDB connection string ${target}: ${(error as Error).message}`, { cause: error });
     }
-    const store = new EsdbEventStore(client, retry, log, options.pingTimeoutMs ?? 5_000);
+    const appendRetry: RetryOptions = { ...DEFAULT_APPEND_RETRY, ...options.appendRetry };
+    const store = new EsdbEventStore(client, retry, appendRetry, log, options.pingTimeoutMs ?? 5_000);
     for (let attempt = 1; ; attempt++) {
       if (options.signal?.aborted) {
         await store.close();
@@ -103,7 +113,22 @@ export class EsdbEventStore implements EventStore {
     this.#assertOpen();
     if (events.length === 0) throw new EventStoreError(`Append to "${streamName}" has no events`);
     const expected = options.expectedRevision ?? 'any';
+    // Ids are fixed once, here: every attempt below sends the same events.
     const eventData = events.map(toEventData);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#appendOnce(streamName, eventData, expected);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailable) || attemptsExhausted(this.#appendRetry, attempt) || this.#closing.signal.aborted) throw error;
+        const delay = backoffDelay(this.#appendRetry, attempt);
+        this.#log(`EventStoreDB did not take the append to "${streamName}" (${error.message}); retrying in ${delay} ms`);
+        await sleep(delay, this.#closing.signal);
+        this.#assertOpen();
+      }
+    }
+  }
+
+  async #appendOnce(streamName: string, eventData: EventData[], expected: ExpectedRevision): Promise<AppendResult> {
     try {
       const result = await this.#client.appendToStream(streamName, eventData, { expectedRevision: toAppendExpectedRevision(expected) });
       // The server reports the last written event's own position as the commit position (see positions.ts).
@@ -113,7 +138,7 @@ export class EsdbEventStore implements EventStore {
       if (error instanceof WrongExpectedVersionError) {
         throw new WrongExpectedVersion(streamName, expected, error.actualVersion);
       }
-      throw translateError(error, `append to "${streamName}"`);
+      throw translateAppendError(error, streamName);
     }
   }
 
@@ -174,7 +199,8 @@ export class EsdbEventStore implements EventStore {
       }
       return out;
     } catch (error) {
-      throw translateError(error, 'read of $all');
+      // Pages after the first start at events just read; only the caller's position can be refused.
+      throw translateError(error, 'read of $all', typeof from === 'bigint' ? from : undefined);
     }
   }
 

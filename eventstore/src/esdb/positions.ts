@@ -38,3 +38,13 @@ export function toEsdbPosition(position: bigint): Position {
   if (position < 0n || position >= NO_POSITION) throw new EventStoreError(`Invalid $all position ${position}`);
   return { commit: position, prepare: position };
 }
+
+/**
+ * The port position a filter checkpoint allows resuming after, or `null` when it reports no
+ * position yet. The server reports either an event's own position or, catching up, the start of
+ * the page it has just searched as `{commit: start, prepare: 0}`: a record starts there and the
+ * page, that record included, has been considered, so resuming after `start` skips nothing unread.
+ */
+export function checkpointPosition(position: Position): bigint | null {
+  return position.commit >= NO_POSITION ? null : position.commit;
+}

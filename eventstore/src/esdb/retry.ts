@@ -8,6 +8,9 @@ export interface RetryOptions {
 
 export const DEFAULT_RETRY: RetryOptions = { initialDelayMs: 250, maxDelayMs: 10_000 };
 
+/** Appends retry briefly; a longer outage is the caller's to wait out (it sees StoreUnavailable). */
+export const DEFAULT_APPEND_RETRY: RetryOptions = { initialDelayMs: 100, maxDelayMs: 1_000, maxAttempts: 3 };
+
 /** Exponential back-off: the delay after the `failures`-th consecutive failure (1-based). */
 export function backoffDelay(retry: RetryOptions, failures: number): number {
   const exponent = Math.min(Math.max(failures - 1, 0), 30);

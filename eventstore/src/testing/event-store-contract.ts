@@ -278,6 +278,13 @@ export function describeEventStoreContract(adapterName: string, harness: () => P
         expect(await store.readAll({ fromPosition: 'end' })).toEqual([]);
       });
 
+      it('reads nothing forwards from a position past the last event', async () => {
+        await store.appendToStream(`${ns}s-1`, [ev(0)]);
+        const head = (await headPosition())!;
+        // A paging cursor ahead of the log (another store's, or made up) finds no events.
+        expect(await store.readAll({ fromPosition: head + 10_000_000n })).toEqual([]);
+      });
+
       it('pages forwards and backwards with maxCount, visiting every event exactly once', async () => {
         const events = await appendAcrossStreams(25);
         const filter = { streamPrefixes: [ns] };

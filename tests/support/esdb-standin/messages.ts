@@ -4,8 +4,6 @@ import streamsPb from '@eventstore/db-client/generated/streams_pb.js';
 import type { ReadResp } from '@eventstore/db-client/generated/streams_pb.js';
 import type { StoredEvent } from './log.js';
 
-export const { ReadResp: ReadRespMessage, AppendResp: AppendRespMessage } = streamsPb;
-
 const encoder = new TextEncoder();
 
 export function streamIdentifier(streamName: string) {
@@ -48,6 +46,16 @@ export function confirmationResponse(subscriptionId: string): ReadResp {
   confirmation.setSubscriptionId(subscriptionId);
   const response = new streamsPb.ReadResp();
   response.setConfirmation(confirmation);
+  return response;
+}
+
+/** A filtered subscription's progress report: everything up to `commit`/`prepare` has been considered. */
+export function checkpointResponse(commit: bigint, prepare: bigint): ReadResp {
+  const checkpoint = new streamsPb.ReadResp.Checkpoint();
+  checkpoint.setCommitPosition(commit.toString());
+  checkpoint.setPreparePosition(prepare.toString());
+  const response = new streamsPb.ReadResp();
+  response.setCheckpoint(checkpoint);
   return response;
 }
 

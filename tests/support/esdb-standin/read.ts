@@ -1,31 +1,15 @@
 /** Streams.Read of the EventStoreDB stand-in (a test double; see index.ts). */
-import { randomUUID } from 'node:crypto';
 import { status, type ServerWritableStream } from '@grpc/grpc-js';
 import streamsPb from '@eventstore/db-client/generated/streams_pb.js';
 import type { ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb.js';
 import type { StandInLog, StoredEvent } from './log.js';
-import { caughtUpResponse, confirmationResponse, eventResponse, streamNotFoundResponse } from './messages.js';
+import { eventResponse, streamNotFoundResponse } from './messages.js';
+import { subscribeToAll, type Subscriptions } from './subscribe-all.js';
 
 const { Options } = streamsPb.ReadReq;
 const decoder = new TextDecoder();
 
 type ReadCall = ServerWritableStream<ReadReq, ReadResp>;
-
-/** Live subscriptions, so a test can drop them. */
-export class Subscriptions {
-  readonly #drops = new Set<() => void>();
-  started = 0;
-
-  add(drop: () => void): () => void {
-    this.started += 1;
-    this.#drops.add(drop);
-    return () => this.#drops.delete(drop);
-  }
-
-  dropAll(): void {
-    for (const drop of [...this.#drops]) drop();
-  }
-}
 
 export function readHandler(log: StandInLog, subscriptions: Subscriptions) {
   return (call: ReadCall) => {
@@ -38,7 +22,7 @@ export function readHandler(log: StandInLog, subscriptions: Subscriptions) {
     }
     if (!options.hasAll()) return fail(call, status.INVALID_ARGUMENT, 'Read needs a stream or $all');
     const keep = toPredicate(options);
-    if (subscription) return subscribeToAll(log, subscriptions, call, options, keep);
+    if (subscription) return subscribeToAll(log, subscriptions, call, keep);
     return readAll(log, call, options, keep);
   };
 }
@@ -56,42 +40,10 @@ function readStream(log: StandInLog, call: ReadCall, options: ReadReq.Options): 
 function readAll(log: StandInLog, call: ReadCall, options: ReadReq.Options, keep: (event: StoredEvent) => boolean): void {
   const all = options.getAll()!;
   const from = all.hasPosition() ? BigInt(all.getPosition()!.getCommitPosition()) : all.hasEnd() ? 'end' : 'start';
+  // The node's read enumerator reports a refused position as an unexpected read result.
+  if (typeof from === 'bigint' && !log.isReadablePosition(from)) return fail(call, status.UNKNOWN, 'Unexpected ReadAllResult: InvalidPosition');
   for (const event of log.readAll(from, isForwards(options), BigInt(options.getCount()), keep)) call.write(eventResponse(event));
   call.end();
-}
-
-/**
- * Catch-up subscription: confirmation, the events after the start position (exclusive), the
- * caught-up message, then live events. Catch-up and registration for live events happen in one
- * synchronous step, so no append can fall between them.
- */
-function subscribeToAll(
-  log: StandInLog,
-  subscriptions: Subscriptions,
-  call: ReadCall,
-  options: ReadReq.Options,
-  keep: (event: StoredEvent) => boolean,
-): void {
-  const all = options.getAll()!;
-  const after = all.hasPosition() ? BigInt(all.getPosition()!.getCommitPosition()) : all.hasEnd() ? log.lastPosition() : null;
-  call.write(confirmationResponse(randomUUID()));
-  const send = (events: StoredEvent[]) => {
-    for (const event of events) if (keep(event)) call.write(eventResponse(event));
-  };
-  send(log.after(after));
-  call.write(caughtUpResponse());
-  const stopListening = log.onAppend(send);
-  const forget = subscriptions.add(() => {
-    end();
-    // What a client sees when the node goes away under a subscription.
-    call.emit('error', { code: status.UNAVAILABLE, details: 'Subscription dropped by the server' });
-  });
-  const end = () => {
-    stopListening();
-    forget();
-  };
-  call.on('cancelled', end);
-  call.on('close', end);
 }
 
 function toPredicate(options: ReadReq.Options): (event: StoredEvent) => boolean {
