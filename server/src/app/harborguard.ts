@@ -1,5 +1,6 @@
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
 import { FleetModel, modelEventOf } from '../domain/fleet-model.js';
+import { ReadModels } from '../projections/read-models.js';
 import { SensorSupervisor } from '../actors/sensor-supervisor.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { EventWriter } from './event-writer.js';
@@ -45,8 +46,8 @@ export class HarborGuard {
   readonly sensors: SensorService;
   readonly reactions: Reactions;
   readonly scheduler: RegistryScheduler;
-  /** The read model: the same reduction, fed by the projector, its changes stored. */
-  readonly readModel = new FleetModel(true);
+  /** The read models: named projections of the log, fed by the projector, their changes stored. */
+  readonly readModel = new ReadModels();
   readonly projector: Projector;
   readonly queries: ReadQueries;
   readonly liveFeed: LiveFeed;
