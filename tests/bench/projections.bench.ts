@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { SqliteEventStore, withCatalogValidation, type EventToAppend } from '../../eventstore/src/index.js';
 import { HarborGuard } from '../../server/src/app/harborguard.js';
 import { createHttpServer, listen } from '../../server/src/http/server.js';
-import { FleetModel, modelEventOf } from '../../server/src/domain/fleet-model.js';
+import { modelEventOf } from '../../server/src/domain/model-event.js';
+import { ReadModels } from '../../server/src/projections/read-models.js';
 import { SqliteReadModelStore } from '../../server/src/projections/read-model-store.js';
 
 const SENSORS = 100_000;
@@ -138,14 +139,14 @@ async function main(): Promise<void> {
       from = page.at(-1)!.position;
     }
     const applyStart = process.hrtime.bigint();
-    const pure = new FleetModel();
+    const pure = new ReadModels();
     for (const event of all) pure.apply(modelEventOf(event));
     const applySeconds = seconds(applyStart);
     all.length = 0;
 
     // 3. Restart: stored rows loaded instead of replaying the log.
     const hydrateStart = process.hrtime.bigint();
-    const reloaded = new FleetModel();
+    const reloaded = new ReadModels();
     const again = new SqliteReadModelStore(join(dir, 'readmodels.sqlite'));
     const stored = again.load();
     reloaded.hydrate(stored.records, stored.position);
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
       if (cursor) cursors.push(cursor);
     }
     const timings: Record<string, number[]> = { 'first page': [], 'later pages (cursor)': [], 'status filter': [], 'registry filter': [], search: [] };
-    const registryId = [...app.readModel.registries.keys()][7]!;
+    const registryId = [...app.readModel.registries.registries.keys()][7]!;
     for (let i = 0; i < LIST_CALLS; i++) {
       timings['first page']!.push((await list({ limit: 100 })).ms);
       if (i % 4 === 0) timings['later pages (cursor)']!.push((await list({ limit: 100, cursor: cursors[i % cursors.length] })).ms);
