@@ -1,7 +1,7 @@
-import type { FleetChange, FleetSummary, SensorRow } from '@harborguard/shared';
+import { compareSensors, type FleetChange, type FleetSummary, type SensorRow } from '@harborguard/shared';
 import type { Api, Subscription } from '$lib/api/api';
 import { errorMessage } from '$lib/api/errors';
-import { compareSensors, mergeChanges, summarize } from './fleet';
+import { mergeChanges, summarize } from './fleet';
 
 /** How the live connection is doing, for the banner. */
 export type LiveState = 'connecting' | 'live' | 'lost' | 'restored';
