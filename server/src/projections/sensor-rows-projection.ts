@@ -1,4 +1,5 @@
-import { compareSensorKeys, sensorMovesInList, sensorSortKey, type SensorSortKey } from '@harborguard/shared';
+import { compareSensorKeys, sensorMovesInList, sensorSortKey, type EventData, type SensorSortKey } from '@harborguard/shared';
+import type { ModelEvent } from '../domain/model-event.js';
 import { CLOCK_SKEW_TOLERANCE_MS } from '../domain/sensor-machine.js';
 import { defineProjection, type ProjectionContext } from './projection.js';
 import { recordsOf, type Sensor } from './records.js';
@@ -93,25 +94,28 @@ export class SensorRowsState {
 
 const skewShown = (skewMs: number) => (Math.abs(skewMs) > CLOCK_SKEW_TOLERANCE_MS ? skewMs : null);
 
+/** A new sensor, or one registering again (a deleted one comes back): online, unbound, its details as sent. */
+function register(state: SensorRowsState, d: EventData<'SensorRegistered'>, e: ModelEvent, context: ProjectionContext): void {
+  const previous = state.live(d.sensorId);
+  if (previous) state.unindex(previous);
+  const at = context.time(e.metadata.occurredAt);
+  const { sensorId: id, orgId, name, hostname, version, os, arch } = d;
+  const apiKeyId = state.ids.apiKeyIdOf(d.apiKeyId);
+  const capabilities = [...d.capabilities];
+  const scannerVersions = { ...d.scannerVersions };
+  const sensor: Sensor = { id, orgId, apiKeyId, name, hostname, version, os, arch, capabilities, scannerVersions, status: 'online', lastContactAt: at, registryId: null, currentJobId: null, clockSkewMs: null, registeredAt: at, deleted: false };
+  state.sensors.set(id, sensor);
+  state.index(sensor, null);
+  context.touch('sensor', id);
+  context.changes.sensors.add(id);
+}
+
 export const sensorRowsProjection = (ids: SharedIds) =>
   defineProjection({
     name: 'sensor-rows',
     initialState: new SensorRowsState(ids),
     evolve: {
-      SensorRegistered: (state, d, e, context) => {
-        const previous = state.live(d.sensorId);
-        if (previous) state.unindex(previous);
-        const at = context.time(e.metadata.occurredAt);
-        const { sensorId: id, orgId, name, hostname, version, os, arch } = d;
-        const apiKeyId = state.ids.apiKeyIdOf(d.apiKeyId);
-        const capabilities = [...d.capabilities];
-        const scannerVersions = { ...d.scannerVersions };
-        const sensor: Sensor = { id, orgId, apiKeyId, name, hostname, version, os, arch, capabilities, scannerVersions, status: 'online', lastContactAt: at, registryId: null, currentJobId: null, clockSkewMs: null, registeredAt: at, deleted: false };
-        state.sensors.set(id, sensor);
-        state.index(sensor, null);
-        context.touch('sensor', id);
-        context.changes.sensors.add(id);
-      },
+      SensorRegistered: register,
       SensorDetailsChanged: (state, d, _e, context) => state.update(d.sensorId, context, (sensor) => void Object.assign(sensor, d.changes)),
       SensorCameOnline: (state, d, _e, context) =>
         state.update(d.sensorId, context, (sensor) => {
