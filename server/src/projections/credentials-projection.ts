@@ -10,11 +10,6 @@ export class CredentialsState {
   /** Current hashes and, during its grace period, the previous hash of each key. */
   readonly apiKeyIdByHash = new Map<string, string>();
 
-  /** The stored copy of an API key id, so sensor records share it. */
-  apiKeyIdOf(apiKeyId: string): string {
-    return this.apiKeys.get(apiKeyId)?.id ?? apiKeyId;
-  }
-
   updateApiKey(apiKeyId: string, context: ProjectionContext, update: (key: ApiKey) => void): void {
     const key = this.apiKeys.get(apiKeyId);
     if (!key) return;

@@ -38,7 +38,7 @@ export class ReadModels {
   constructor() {
     this.credentials = this.registry.register(credentialsProjection()).state;
     this.sensors = this.registry.register(
-      sensorRowsProjection({ apiKeyIdOf: (id) => this.credentials.apiKeyIdOf(id), registryIdOf: (id) => this.registries.registryIdOf(id) }),
+      sensorRowsProjection({ registryIdOf: (id) => this.registries.registryIdOf(id) }),
     ).state;
     this.registries = this.registry.register(registriesProjection((id) => this.sensors.boundSensorSet(id))).state;
     this.counts = this.registry.register(fleetCountsProjection()).state;

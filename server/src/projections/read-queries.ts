@@ -239,7 +239,7 @@ export class ReadQueries {
   }
 
   private registryRow(id: string): RegistryRow {
-    const { orgId: _orgId, statusSensorId: _sensor, deleted: _deleted, ...row } = this.model.registries.registries.get(id)!;
+    const { orgId: _orgId, deleted: _deleted, ...row } = this.model.registries.registries.get(id)!;
     return { ...row, boundSensorIds: this.model.sensors.boundSensorIds(id) };
   }
 

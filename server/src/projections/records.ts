@@ -53,7 +53,6 @@ export interface ApiKey {
 export interface Sensor {
   id: string;
   orgId: string;
-  apiKeyId: string;
   name: string;
   hostname: string;
   version: string;
@@ -79,7 +78,6 @@ export interface Registry {
   url: string;
   status: RegistryStatus;
   reason: string | null;
-  statusSensorId: string | null;
   scheduleIntervalMs: number | null;
   createdAt: string;
   deleted: boolean;

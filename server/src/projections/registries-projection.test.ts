@@ -15,7 +15,7 @@ describe('registries projection', () => {
     const p = given();
     const outcome = p.when(event('RegistryStatusChanged', { registryId: 'r-1', from: 'ACTIVE', to: 'ERROR', reason: 'unreachable', sensorId: 's-2' }));
     expect(outcome).toEqual({ changed: ['s-1', 's-2'], removed: [], touched: ['registry:r-1'] });
-    expect(p.state.registries.get('r-1')).toMatchObject({ status: 'ERROR', reason: 'unreachable', statusSensorId: 's-2' });
+    expect(p.state.registries.get('r-1')).toMatchObject({ status: 'ERROR', reason: 'unreachable' });
   });
 
   it('when its schedule changes or it is deleted, then the record says so and is kept', () => {

@@ -30,7 +30,7 @@ export const registriesProjection = (boundSensors: (registryId: string) => Itera
       RegistryCreated: (state, d, e, context) => {
         const { registryId: id, orgId, name, url } = d;
         const createdAt = context.time(e.metadata.occurredAt);
-        state.registries.set(id, { id, orgId, name, url, status: 'ACTIVE', reason: null, statusSensorId: null, scheduleIntervalMs: d.scheduleIntervalMs ?? null, createdAt, deleted: false });
+        state.registries.set(id, { id, orgId, name, url, status: 'ACTIVE', reason: null, scheduleIntervalMs: d.scheduleIntervalMs ?? null, createdAt, deleted: false });
         context.touch('registry', id);
       },
       RegistryScheduleChanged: (state, d, _e, context) => state.update(d.registryId, context, (r) => void (r.scheduleIntervalMs = d.scheduleIntervalMs)),
@@ -38,7 +38,6 @@ export const registriesProjection = (boundSensors: (registryId: string) => Itera
         state.update(d.registryId, context, (r) => {
           r.status = d.to;
           r.reason = d.reason;
-          r.statusSensorId = d.sensorId ?? null;
         }),
       RegistryDeleted: (state, d, _e, context) => state.update(d.registryId, context, (r) => void (r.deleted = true)),
     },

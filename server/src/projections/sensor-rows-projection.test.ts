@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { at, event, projectionUnderTest, registered } from './projection-test-kit.js';
 import { sensorRowsProjection } from './sensor-rows-projection.js';
 
-const ids = { apiKeyIdOf: (id: string) => id, registryIdOf: (id: string) => id };
+const ids = { registryIdOf: (id: string) => id };
 const offline = (sensorId: string, minute: number) => event('SensorWentOffline', { sensorId, lastHeartbeatAt: at(minute), at: at(minute + 2), thresholdMs: 120_000 }, minute + 2);
 const online = (sensorId: string, minute: number) => event('SensorCameOnline', { sensorId, at: at(minute), from: 'offline' }, minute);
 const bind = (sensorId: string, registryId: string) => event('SensorBoundToRegistry', { sensorId, registryId });

@@ -12,7 +12,6 @@ const NO_SENSORS: readonly string[] = [];
 
 /** Where other read models keep the ids sensor records share. */
 export interface SharedIds {
-  apiKeyIdOf(apiKeyId: string): string;
   registryIdOf(registryId: string): string;
 }
 
@@ -100,10 +99,9 @@ function register(state: SensorRowsState, d: EventData<'SensorRegistered'>, e: M
   if (previous) state.unindex(previous);
   const at = context.time(e.metadata.occurredAt);
   const { sensorId: id, orgId, name, hostname, version, os, arch } = d;
-  const apiKeyId = state.ids.apiKeyIdOf(d.apiKeyId);
   const capabilities = [...d.capabilities];
   const scannerVersions = { ...d.scannerVersions };
-  const sensor: Sensor = { id, orgId, apiKeyId, name, hostname, version, os, arch, capabilities, scannerVersions, status: 'online', lastContactAt: at, registryId: null, currentJobId: null, clockSkewMs: null, registeredAt: at, deleted: false };
+  const sensor: Sensor = { id, orgId, name, hostname, version, os, arch, capabilities, scannerVersions, status: 'online', lastContactAt: at, registryId: null, currentJobId: null, clockSkewMs: null, registeredAt: at, deleted: false };
   state.sensors.set(id, sensor);
   state.index(sensor, null);
   context.touch('sensor', id);
