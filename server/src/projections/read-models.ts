@@ -13,6 +13,10 @@ import { sensorRowsProjection, type SensorRowsState } from './sensor-rows-projec
  * Every read model, fed one event at a time in log order by the projector: a pure function of
  * the log, so models rebuilt from it, or loaded from stored rows, equal the live ones. Remembers
  * which records changed, to be stored with the checkpoint.
+ *
+ * The projections, and the records each owns: credentials (orgs, tokens, API keys), sensor rows
+ * (sensors; list order per org, sensors per registry), registries, fleet counts (none: counted
+ * from sensor rows when loaded) and jobs (jobs; pending per registry, history per sensor).
  */
 export class ReadModels {
   readonly credentials: CredentialsState;
@@ -37,9 +41,7 @@ export class ReadModels {
 
   constructor() {
     this.credentials = this.registry.register(credentialsProjection()).state;
-    this.sensors = this.registry.register(
-      sensorRowsProjection({ registryIdOf: (id) => this.registries.registryIdOf(id) }),
-    ).state;
+    this.sensors = this.registry.register(sensorRowsProjection({ registryIdOf: (id) => this.registries.registryIdOf(id) })).state;
     this.registries = this.registry.register(registriesProjection((id) => this.sensors.boundSensorSet(id))).state;
     this.counts = this.registry.register(fleetCountsProjection()).state;
     this.jobs = this.registry.register(jobsProjection({ registryIdOf: (id) => this.registries.registryIdOf(id), liveSensor: (id) => this.sensors.live(id) })).state;
