@@ -54,7 +54,6 @@ export const eventCatalog = {
   SensorFinishedScanning: z.object({ sensorId: id, jobId: id, at: isoTime, outcome: z.enum(['completed', 'failed', 'cancelled', 'lost']) }),
   SensorWentOffline: z.object({ sensorId: id, lastHeartbeatAt: isoTime, at: isoTime, thresholdMs: z.number().int().positive(), jobId: id.optional() }),
   SensorBoundToRegistry: z.object({ sensorId: id, registryId: id, previousRegistryId: id.optional() }),
-  SensorUnbound: z.object({ sensorId: id, registryId: id, reason: z.string() }),
   SensorDeleted: z.object({ sensorId: id }),
   /** The sensor registered again with another API key of its org: it acts under that key from now on. */
   SensorApiKeyChanged: z.object({ sensorId: id, apiKeyId: id, previousApiKeyId: id }),
@@ -79,10 +78,6 @@ export const eventCatalog = {
   JobFailed: z.object({ jobId: id, reason: z.string(), sensorId: id.optional() }),
   JobCancelled: z.object({ jobId: id, sensorId: id.optional(), reason: z.string().optional() }),
 
-  // notification-<id>
-  NotificationAttempted: z.object({ notificationId: id, channel: z.string(), attempt: z.number().int().positive(), dedupeKey: z.string() }),
-  NotificationDelivered: z.object({ notificationId: id, channel: z.string(), attempt: z.number().int().positive() }),
-  NotificationFailed: z.object({ notificationId: id, channel: z.string(), attempt: z.number().int().positive(), error: z.string(), final: z.boolean() }),
 } as const;
 
 export type EventCatalog = typeof eventCatalog;

@@ -165,6 +165,12 @@ export const LiveFleetInput = z
   })
   .default({});
 
-export const SENSOR_STATUS_ORDER: Record<SensorStatus, number> = { offline: 0, online: 1, scanning: 1 };
-
 export type { SensorStatus, RegistryStatus, Role };
+
+/** `sensors.list` as the server reads it, once validated. */
+export type SensorListQuery = z.output<typeof SensorListInput>;
+
+/** `audit.events` as a client sends it (`limit` has a default). */
+export type AuditEventsQuery = NonNullable<z.input<typeof AuditEventsInput>>;
+/** `audit.events` as the server reads it, once validated. */
+export type AuditQuery = z.output<typeof AuditEventsInput>;

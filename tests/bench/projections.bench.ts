@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { SqliteEventStore, withCatalogValidation, type EventToAppend } from '../../eventstore/src/index.js';
 import { HarborGuard } from '../../server/src/app/harborguard.js';
 import { createHttpServer, listen } from '../../server/src/http/server.js';
-import { FleetModel, modelEventOf } from '../../server/src/domain/fleet-model.js';
+import { modelEventOf } from '../../server/src/domain/model-event.js';
+import { ReadModels } from '../../server/src/projections/read-models.js';
 import { SqliteReadModelStore } from '../../server/src/projections/read-model-store.js';
 
 const SENSORS = 100_000;
@@ -138,14 +139,14 @@ async function main(): Promise<void> {
       from = page.at(-1)!.position;
     }
     const applyStart = process.hrtime.bigint();
-    const pure = new FleetModel();
+    const pure = new ReadModels();
     for (const event of all) pure.apply(modelEventOf(event));
     const applySeconds = seconds(applyStart);
     all.length = 0;
 
     // 3. Restart: stored rows loaded instead of replaying the log.
     const hydrateStart = process.hrtime.bigint();
-    const reloaded = new FleetModel();
+    const reloaded = new ReadModels();
     const again = new SqliteReadModelStore(join(dir, 'readmodels.sqlite'));
     const stored = again.load();
     reloaded.hydrate(stored.records, stored.position);
@@ -193,7 +194,7 @@ async function main(): Promise<void> {
       if (cursor) cursors.push(cursor);
     }
     const timings: Record<string, number[]> = { 'first page': [], 'later pages (cursor)': [], 'status filter': [], 'registry filter': [], search: [] };
-    const registryId = [...app.readModel.registries.keys()][7]!;
+    const registryId = [...app.readModel.registries.registries.keys()][7]!;
     for (let i = 0; i < LIST_CALLS; i++) {
       timings['first page']!.push((await list({ limit: 100 })).ms);
       if (i % 4 === 0) timings['later pages (cursor)']!.push((await list({ limit: 100, cursor: cursors[i % cursors.length] })).ms);
@@ -241,12 +242,12 @@ async function main(): Promise<void> {
       'and is timed from opening the read model file until the last row and the checkpoint are written.',
       '',
       'Where the rebuild goes: the event store fetches the log on a worker thread (SQLite builds each',
-      'chunk of events as one JSON text); the main thread parses the chunks, applies every event to the',
-      'fleet model and serialises the changed rows every 250,000 events; a writer thread, below the main',
+      'chunk of events as one JSON text); the main thread parses the chunks, hands every event to the',
+      'projections that handle its type and serialises the changed rows every 250,000 events; a writer thread, below the main',
       'thread\'s scheduling priority, stores them. On this two-core machine all three threads and the',
       'garbage collector\'s helpers share the second core, so the main thread also waits for a core at',
       'times. The main thread is the limit: parsing about a third of its time, applying somewhat more,',
-      'serialising rows about a tenth, and young-generation collection the rest (the model ends up holding',
+      'serialising rows about a tenth, and young-generation collection the rest (the read models end up holding',
       '200,000 records, each copied twice on its way to the old generation).',
       '',
       'Reproduce with `npm run bench:projections`.',

@@ -4,8 +4,8 @@
  * Started by projections.bench.ts.
  */
 import { SqliteEventStore } from '../../eventstore/src/index.js';
-import { FleetModel } from '../../server/src/domain/fleet-model.js';
 import { Projector } from '../../server/src/projections/projector.js';
+import { ReadModels } from '../../server/src/projections/read-models.js';
 import { SqliteReadModelStore } from '../../server/src/projections/read-model-store.js';
 
 const [eventsFile, readModelFile] = process.argv.slice(2);
@@ -15,7 +15,7 @@ const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9
 const store = SqliteEventStore.open(eventsFile);
 const start = process.hrtime.bigint();
 const rowStore = new SqliteReadModelStore(readModelFile);
-const projector = new Projector(store, new FleetModel(true), rowStore);
+const projector = new Projector(store, new ReadModels(), rowStore);
 await projector.start();
 const caughtUpSeconds = seconds(start);
 await projector.stop();

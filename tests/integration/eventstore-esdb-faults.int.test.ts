@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StoreUnavailable, type SubscriptionMessage } from '@harborguard/eventstore';
 import { EsdbEventStore, type EsdbConnectOptions } from '../../eventstore/src/esdb/index.js';
-import { EventWriter } from '../../server/src/app/event-writer.js';
-import { FleetModel } from '../../server/src/domain/fleet-model.js';
+import { EventWriter } from '../../server/src/core/event-writer.js';
+import { StreamStates } from '../../server/src/core/stream-states.js';
 import { startEsdbStandIn } from '../support/esdb-standin/index.js';
 
 /**
@@ -94,7 +94,7 @@ describe('EsdbEventStore when the node cannot take an append (wire stand-in)', (
   it('the event writer rides out a busy node and a lost reply: the request succeeds and the events are stored once', async () => {
     const { standIn, store } = await setup({ appendRetry: { ...FAST, maxAttempts: 1 } });
     const logged: string[] = [];
-    const writer = new EventWriter(store, new FleetModel(), (line) => logged.push(line));
+    const writer = new EventWriter(store, new StreamStates(), (line: string) => logged.push(line));
     const context = { orgId: 'org-1', actor: { kind: 'system' as const, id: 'test' }, at: Date.UTC(2026, 0, 1) };
     standIn.failAppends('busy', 'commit-then-drop');
     const applied = await writer.append('sensor-1', [{ type: 'TestEvent', data: { n: 1 } }] as never, context);

@@ -51,8 +51,8 @@ export function describeEvent(event: Pick<AuditEvent, 'type' | 'data'>, nameOf: 
       return `Finished job ${text('jobId') ?? ''}: ${text('outcome') ?? 'done'}.`;
     case 'SensorBoundToRegistry':
       return text('previousRegistryId') ? `Rebound from registry ${registry('previousRegistryId')} to ${registry('registryId')}.` : `Bound to registry ${registry('registryId')}.`;
-    case 'SensorUnbound':
-      return `Unbound from registry ${registry('registryId')}: ${text('reason') ?? ''}`;
+    case 'SensorApiKeyChanged':
+      return 'Registered again with another API key of the org; acts under that key from now on.';
     case 'SensorClockSkewObserved':
       return `Clock skew of ${typeof data['skewMs'] === 'number' ? Math.round((data['skewMs'] as number) / 1000) : '?'} s observed.`;
     case 'SensorDetailsChanged':

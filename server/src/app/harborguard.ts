@@ -1,6 +1,6 @@
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
-import { FleetModel } from '../domain/fleet-model.js';
 import { modelEventOf } from '../domain/model-event.js';
+import { ReadModels } from '../projections/read-models.js';
 import { SensorSupervisor } from '../actors/sensor-supervisor.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { EventWriter } from '../core/event-writer.js';
@@ -52,8 +52,8 @@ export class HarborGuard {
   readonly sensors: SensorService;
   readonly reactions: Reactions;
   readonly scheduler: RegistryScheduler;
-  /** The read model: the same reduction, fed by the projector, its changes stored. */
-  readonly readModel = new FleetModel(true);
+  /** The read models: named projections of the log, fed by the projector, their changes stored. */
+  readonly readModel = new ReadModels();
   readonly projector: Projector;
   readonly queries: ReadQueries;
   readonly liveFeed: LiveFeed;

@@ -1,5 +1,7 @@
 import type { FleetChange } from '@harborguard/shared';
-import type { ModelEvent, FleetModel, RowChanges } from '../domain/fleet-model.js';
+import type { ModelEvent } from '../domain/model-event.js';
+import type { ReadModels } from './read-models.js';
+import type { RowChanges } from './records.js';
 import type { ReadQueries } from './read-queries.js';
 
 interface Entry {
@@ -37,7 +39,7 @@ export class LiveFeed {
   private readonly bufferSize: number;
 
   constructor(
-    private readonly model: FleetModel,
+    private readonly model: ReadModels,
     private readonly queries: ReadQueries,
     options: LiveFeedOptions = {},
   ) {
@@ -50,7 +52,7 @@ export class LiveFeed {
   /** From the projector: rows an event changed. */
   onRowChanges(changes: RowChanges, event: ModelEvent): void {
     for (const sensorId of changes.sensors) {
-      const sensor = this.model.sensors.get(sensorId);
+      const sensor = this.model.sensors.sensors.get(sensorId);
       if (sensor && this.watched.has(sensor.orgId)) {
         this.pendingContacts.delete(sensorId);
         this.publish(sensor.orgId, { kind: 'sensor', sensor: this.queries.sensorRow(sensor), summary: this.model.summary(sensor.orgId) });
@@ -64,7 +66,7 @@ export class LiveFeed {
   /** From the supervisor: a request that changed nothing but the sensor's last contact. */
   onContact(sensorId: string): void {
     if (this.watched.size === 0) return;
-    const orgId = this.model.sensors.get(sensorId)?.orgId;
+    const orgId = this.model.sensors.sensors.get(sensorId)?.orgId;
     if (orgId !== undefined && this.watched.has(orgId)) this.pendingContacts.set(sensorId, orgId);
   }
 
@@ -138,14 +140,14 @@ export class LiveFeed {
     const pending = [...this.pendingContacts];
     this.pendingContacts.clear();
     for (const [sensorId, orgId] of pending) {
-      const sensor = this.model.sensors.get(sensorId);
+      const sensor = this.model.sensors.sensors.get(sensorId);
       if (sensor && this.watched.has(orgId)) this.publish(orgId, { kind: 'sensor', sensor: this.queries.sensorRow(sensor), summary: this.model.summary(orgId) });
     }
   }
 
   private resetEntry(orgId: string): Entry {
     const sensors = [];
-    for (const id of this.model.sensorsInOrder(orgId)) sensors.push(this.queries.sensorRow(this.model.sensors.get(id)!));
+    for (const id of this.model.sensors.inOrder(orgId).ids) sensors.push(this.queries.sensorRow(this.model.sensors.sensors.get(id)!));
     return { id: this.nextId(), orgId, change: { kind: 'reset', sensors, summary: this.model.summary(orgId) } };
   }
 

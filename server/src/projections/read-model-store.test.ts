@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RecordKind } from '../domain/fleet-model.js';
+import type { RecordKind } from './records.js';
 import { SqliteReadModelStore } from './read-model-store.js';
 
 type Row = { kind: RecordKind; id: string; record: unknown | null };

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { RecordKind } from '../domain/fleet-model.js';
+import type { RecordKind } from './records.js';
 
 /**
  * Where the read models are kept between runs: every row as JSON, and the position of the

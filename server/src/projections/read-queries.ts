@@ -1,28 +1,28 @@
-import { SECRET_EVENT_FIELDS, type ApiKeyRow, type AuditEvent, type FleetSummary, type JobRow, type Page, type RegistryRow, type SensorDetail, type SensorRow, type SensorStatus } from '@harborguard/shared';
+import {
+  compareSensorKeys,
+  normalizeSearch,
+  SECRET_EVENT_FIELDS,
+  sensorSearchText,
+  sensorSortKey,
+  type ApiKeyRow,
+  type AuditEvent,
+  type AuditQuery,
+  type FleetSummary,
+  type JobRow,
+  type Page,
+  type RegistryRow,
+  type SensorDetail,
+  type SensorListQuery,
+  type SensorRow,
+  type SensorSortKey,
+} from '@harborguard/shared';
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
 import { AppError } from '../domain/errors.js';
-import { compareSensorKeys, sensorSortKey, toJobRow, type FleetModel, type Sensor, type SensorSortKey } from '../domain/fleet-model.js';
+import type { ReadModels } from './read-models.js';
+import { toJobRow, type Sensor } from './records.js';
 
 /** The live part of a row: what the sensor's actor knows that is not an event. */
 export type LiveSensor = (sensorId: string) => { lastContactAt: number } | undefined;
-
-export interface SensorListQuery {
-  status?: SensorStatus | undefined;
-  registryId?: string | undefined;
-  search?: string | undefined;
-  cursor?: string | undefined;
-  limit: number;
-}
-
-export interface AuditQuery {
-  stream?: string | undefined;
-  sensorId?: string | undefined;
-  type?: string | undefined;
-  after?: string | undefined;
-  until?: string | undefined;
-  since?: string | undefined;
-  limit: number;
-}
 
 const RECENT_JOBS = 5;
 /** Sorts after every offline sensor and before every connected one. */
@@ -50,7 +50,7 @@ export class ReadQueries {
   private readonly searchTexts = new Map<string, { name: string; hostname: string; text: string }>();
 
   constructor(
-    private readonly model: FleetModel,
+    private readonly model: ReadModels,
     private readonly store: EventStore,
     private readonly live: LiveSensor,
     private readonly now: () => number,
@@ -58,10 +58,10 @@ export class ReadQueries {
 
   sensorRow(sensor: Sensor): SensorRow {
     const live = this.live(sensor.id);
-    const registry = sensor.registryId === null ? undefined : this.model.registries.get(sensor.registryId);
-    const history = this.model.jobHistory(sensor.id);
+    const registry = sensor.registryId === null ? undefined : this.model.registries.registries.get(sensor.registryId);
+    const history = this.model.jobs.jobHistory(sensor.id);
     const recentJobs: JobRow[] = [];
-    for (let i = history.length - 1; i >= 0 && recentJobs.length < RECENT_JOBS; i--) recentJobs.push(toJobRow(this.model.jobs.get(history[i]!)!));
+    for (let i = history.length - 1; i >= 0 && recentJobs.length < RECENT_JOBS; i--) recentJobs.push(toJobRow(this.model.jobs.jobs.get(history[i]!)!));
     return {
       id: sensor.id,
       name: sensor.name,
@@ -85,19 +85,19 @@ export class ReadQueries {
   /** Offline first, then by name; filtered; paged by a cursor that survives changes between pages. */
   listSensors(orgId: string, query: SensorListQuery): Page<SensorRow> & { total: number } {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isSortKey);
-    const search = query.search?.trim().toLowerCase() || undefined;
+    const search = normalizeSearch(query.search);
     // Candidates in list order: a registry's own sensors, or the whole org's.
     let ids: readonly string[];
     let start: number;
     if (query.registryId !== undefined) {
-      const bound = this.model.sensorsBoundTo(query.registryId).filter((sensor) => sensor.orgId === orgId);
+      const bound = this.model.sensors.boundSensorIds(query.registryId).map((id) => this.model.sensors.sensors.get(id)!).filter((sensor) => sensor.orgId === orgId);
       const keyed = bound.map((sensor) => ({ id: sensor.id, key: sensorSortKey(sensor) })).sort((a, b) => compareSensorKeys(a.key, b.key));
       ids = keyed.map((entry) => entry.id);
       start = after === undefined ? 0 : keyed.filter((entry) => compareSensorKeys(entry.key, after) <= 0).length;
     } else {
-      ({ ids, start } = this.model.sensorOrderOf(orgId, after));
+      ({ ids, start } = this.model.sensors.inOrder(orgId, after));
       // Offline sensors come first: connected ones start past the last offline key.
-      if (query.status !== undefined && query.status !== 'offline') start = Math.max(start, this.model.sensorOrderOf(orgId, LAST_OFFLINE_KEY).start);
+      if (query.status !== undefined && query.status !== 'offline') start = Math.max(start, this.model.sensors.inOrder(orgId, LAST_OFFLINE_KEY).start);
     }
     const matches = (sensor: Sensor) => (query.status === undefined || sensor.status === query.status) && (search === undefined || this.searchText(sensor).includes(search));
 
@@ -105,7 +105,7 @@ export class ReadQueries {
     let last: Sensor | undefined;
     let more = false;
     for (let i = start; i < ids.length; i++) {
-      const sensor = this.model.sensors.get(ids[i]!)!;
+      const sensor = this.model.sensors.sensors.get(ids[i]!)!;
       if (query.status === 'offline' && sensor.status !== 'offline' && query.registryId === undefined) break;
       if (!matches(sensor)) continue;
       if (items.length === query.limit) {
@@ -121,16 +121,16 @@ export class ReadQueries {
     else if (search === undefined && query.registryId === undefined) total = this.model.summary(orgId)[query.status!];
     else {
       total = 0;
-      for (const id of ids) if (matches(this.model.sensors.get(id)!)) total++;
+      for (const id of ids) if (matches(this.model.sensors.sensors.get(id)!)) total++;
     }
     return { items, next: more && last ? encodeCursor(sensorSortKey(last)) : null, total };
   }
 
-  /** Lower-case name, host and id, kept per sensor until its name or host changes. */
+  /** The shared search text of a sensor, kept until its name or host changes. */
   private searchText(sensor: Sensor): string {
     const cached = this.searchTexts.get(sensor.id);
     if (cached !== undefined && cached.name === sensor.name && cached.hostname === sensor.hostname) return cached.text;
-    const text = `${sensor.name}\n${sensor.hostname}\n${sensor.id}`.toLowerCase();
+    const text = sensorSearchText(sensor);
     this.searchTexts.set(sensor.id, { name: sensor.name, hostname: sensor.hostname, text });
     return text;
   }
@@ -146,18 +146,18 @@ export class ReadQueries {
 
   registries(orgId: string): RegistryRow[] {
     const rows: RegistryRow[] = [];
-    for (const registry of this.model.registries.values()) if (registry.orgId === orgId && !registry.deleted) rows.push(this.registryRow(registry.id));
+    for (const registry of this.model.registries.registries.values()) if (registry.orgId === orgId && !registry.deleted) rows.push(this.registryRow(registry.id));
     return rows.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }
 
   registry(orgId: string, id: string): RegistryRow {
-    const registry = this.model.registries.get(id);
+    const registry = this.model.registries.registries.get(id);
     if (!registry || registry.orgId !== orgId || registry.deleted) throw new AppError('not_found', `Registry ${id} not found`);
     return this.registryRow(id);
   }
 
   job(orgId: string, id: string): JobRow {
-    const job = this.model.jobs.get(id);
+    const job = this.model.jobs.jobs.get(id);
     if (!job || job.orgId !== orgId) throw new AppError('not_found', `Job ${id} not found`);
     return toJobRow(job);
   }
@@ -165,7 +165,7 @@ export class ReadQueries {
   /** Newest first. */
   jobs(orgId: string, filter: { sensorId?: string | undefined; registryId?: string | undefined; status?: JobRow['status'] | undefined }, limit = 500): JobRow[] {
     const rows: JobRow[] = [];
-    const source = filter.sensorId !== undefined ? [...this.model.jobHistory(filter.sensorId)].reverse().map((id) => this.model.jobs.get(id)!) : [...this.model.jobs.values()].reverse();
+    const source = filter.sensorId !== undefined ? [...this.model.jobs.jobHistory(filter.sensorId)].reverse().map((id) => this.model.jobs.jobs.get(id)!) : [...this.model.jobs.jobs.values()].reverse();
     for (const job of source) {
       if (job.orgId !== orgId) continue;
       if (filter.registryId !== undefined && job.registryId !== filter.registryId) continue;
@@ -179,7 +179,7 @@ export class ReadQueries {
   apiKeys(orgId: string): ApiKeyRow[] {
     const now = this.now();
     const rows: ApiKeyRow[] = [];
-    for (const key of this.model.apiKeys.values()) {
+    for (const key of this.model.credentials.apiKeys.values()) {
       if (key.orgId !== orgId) continue;
       const graceRunning = key.previous !== null && key.previous.validUntil > now && !key.revoked;
       rows.push({
@@ -233,22 +233,22 @@ export class ReadQueries {
   }
 
   ownSensor(orgId: string, id: string): Sensor {
-    const sensor = this.model.sensors.get(id);
+    const sensor = this.model.sensors.sensors.get(id);
     if (!sensor || sensor.orgId !== orgId || sensor.deleted) throw new AppError('not_found', `Sensor ${id} not found`);
     return sensor;
   }
 
   private registryRow(id: string): RegistryRow {
-    const { orgId: _orgId, statusSensorId: _sensor, deleted: _deleted, ...row } = this.model.registries.get(id)!;
-    return { ...row, boundSensorIds: this.model.sensorsBoundTo(id).map((sensor) => sensor.id) };
+    const { orgId: _orgId, deleted: _deleted, ...row } = this.model.registries.registries.get(id)!;
+    return { ...row, boundSensorIds: this.model.sensors.boundSensorIds(id) };
   }
 
   private jobHistoryPage(sensorId: string, cursor: string | undefined, limit: number): Page<JobRow> {
-    const history = this.model.jobHistory(sensorId);
+    const history = this.model.jobs.jobHistory(sensorId);
     const before = cursor === undefined ? history.length : decodeCursor(cursor, (v): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= history.length);
     const items: JobRow[] = [];
     let index = before - 1;
-    for (; index >= 0 && items.length < limit; index--) items.push(toJobRow(this.model.jobs.get(history[index]!)!));
+    for (; index >= 0 && items.length < limit; index--) items.push(toJobRow(this.model.jobs.jobs.get(history[index]!)!));
     return { items, next: index >= 0 ? encodeCursor(index + 1) : null };
   }
 

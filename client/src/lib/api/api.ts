@@ -1,6 +1,7 @@
 import type {
   ApiKeyRow,
   AuditEvent,
+  AuditEventsQuery,
   FleetChange,
   FleetSummary,
   JobRow,
@@ -13,16 +14,6 @@ import type {
   Whoami,
 } from '@harborguard/shared';
 import type { TrpcClient } from './client';
-
-export interface AuditQuery {
-  stream?: string;
-  sensorId?: string;
-  type?: string;
-  after?: string;
-  until?: string;
-  since?: string;
-  limit?: number;
-}
 
 export interface LiveFleetHandlers {
   onData(id: string, change: FleetChange): void;
@@ -68,7 +59,7 @@ export function createApi(trpc: TrpcClient) {
     rotateApiKey: (id: string): Promise<{ id: string; key: string; previousKeyValidUntil: string }> => trpc.apiKeys.rotate.mutate({ id }),
     revokeApiKey: (id: string) => trpc.apiKeys.revoke.mutate({ id }),
 
-    auditEvents: async (input: AuditQuery): Promise<{ events: AuditEvent[]; next: string | null }> => {
+    auditEvents: async (input: AuditEventsQuery): Promise<{ events: AuditEvent[]; next: string | null }> => {
       const page = await trpc.audit.events.query(input);
       return { events: page.events.map(auditEvent), next: page.next };
     },

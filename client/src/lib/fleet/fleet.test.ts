@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FleetChange, FleetSummary, SensorRow } from '@harborguard/shared';
-import { applyChange, applyChanges, compareSensors, filterSensors, matchesFilter, mergeChanges, registryWarning, summarize, visibleSensors } from './fleet';
+import { compareSensors, type FleetChange, type FleetSummary, type SensorRow } from '@harborguard/shared';
+import { applyChange, applyChanges, filterSensors, matchesFilter, mergeChanges, registryWarning, summarize, visibleSensors } from './fleet';
 
 function sensor(id: string, overrides: Partial<SensorRow> = {}): SensorRow {
   return {
@@ -28,20 +28,20 @@ const summary = (total: number, online = 0, scanning = 0, offline = 0): FleetSum
 const names = (rows: SensorRow[]) => rows.map((row) => row.name);
 
 describe('ordering', () => {
-  it('puts offline sensors first, then by name with numbers in order, online and scanning together', () => {
+  it('shows the server\'s list order: offline first, online and scanning together, then by name ignoring case', () => {
     const rows = [
-      sensor('a', { name: 'sensor-10' }),
-      sensor('b', { name: 'sensor-2', status: 'scanning' }),
+      sensor('a', { name: 'sensor-2' }),
+      sensor('b', { name: 'sensor-10', status: 'scanning' }),
       sensor('c', { name: 'zulu', status: 'offline' }),
       sensor('d', { name: 'Alpha', status: 'offline' }),
       sensor('e', { name: 'alpha-2' }),
     ];
-    expect(names(rows.sort(compareSensors))).toEqual(['Alpha', 'zulu', 'alpha-2', 'sensor-2', 'sensor-10']);
+    expect(names(visibleSensors(rows, {}))).toEqual(['Alpha', 'zulu', 'alpha-2', 'sensor-10', 'sensor-2']);
   });
 
-  it('breaks ties on host then id so the order is stable', () => {
-    const rows = [sensor('b', { name: 'x', hostname: 'h' }), sensor('a', { name: 'x', hostname: 'h' }), sensor('c', { name: 'x', hostname: 'g' })];
-    expect(rows.sort(compareSensors).map((r) => r.id)).toEqual(['c', 'a', 'b']);
+  it('labels an unnamed sensor by its host, and breaks ties on id so the order is stable', () => {
+    const rows = [sensor('b', { name: 'x' }), sensor('a', { name: 'x' }), sensor('c', { name: '', hostname: 'w' })];
+    expect(visibleSensors(rows, {}).map((r) => r.id)).toEqual(['c', 'a', 'b']);
   });
 });
 
@@ -53,11 +53,12 @@ describe('filtering', () => {
     sensor('s3', { name: 'core', hostname: 'EDGE-host', registry }),
   ];
 
-  it('filters by status, registry and a case-insensitive search of name or host', () => {
+  it('filters by status, registry and a case-insensitive search of name, host or id', () => {
     expect(names(visibleSensors(fleet, { status: 'scanning' }))).toEqual(['edge-02']);
     expect(names(visibleSensors(fleet, { registryId: 'r1' }))).toEqual(['edge-01', 'core']);
     expect(names(visibleSensors(fleet, { search: '  Edge ' }))).toEqual(['edge-01', 'core', 'edge-02']);
     expect(names(visibleSensors(fleet, { search: 'node-b' }))).toEqual(['edge-02']);
+    expect(names(visibleSensors(fleet, { search: 'S3' }))).toEqual(['core']);
     expect(names(visibleSensors(fleet, { status: 'online', registryId: 'r1', search: 'core' }))).toEqual(['core']);
     expect(visibleSensors(fleet, { search: 'nothing' })).toEqual([]);
   });
@@ -140,28 +141,20 @@ describe('merging into the display order', () => {
     expect(filterSensors(sorted, {})).not.toBe(sorted);
   });
 
-  it('stays fast at 10 000 sensors: a second of heartbeats merges without a re-sort', () => {
+  it('at 10 000 sensors, merges a second of heartbeats into the same order and searches it', () => {
     const fleet = Array.from({ length: 10_000 }, (_, i) => sensor(`s${i}`, { name: `sensor-${i}`, status: i % 10 === 0 ? 'offline' : 'online' }));
     const rows = fleetOf(fleet);
-    let started = performance.now();
     let sorted = [...rows.values()].sort(compareSensors);
-    const sortMs = performance.now() - started;
+    const order = sorted.map((row) => row.id);
     const beats: FleetChange[] = Array.from({ length: 333 }, (_, i) => ({
       kind: 'sensor',
       sensor: { ...rows.get(`s${i * 30}`)!, lastHeartbeatAt: '2026-11-27T10:01:00.000Z' },
       summary: summary(10_000, 9_000, 0, 1_000),
     }));
-    started = performance.now();
     sorted = mergeChanges(rows, sorted, beats);
-    const mergeMs = performance.now() - started;
-    expect(sorted).toHaveLength(10_000);
-    expect(sorted[0]!.status).toBe('offline');
+    expect(sorted.map((row) => row.id)).toEqual(order);
     expect(sorted.find((row) => row.id === 's30')!.lastHeartbeatAt).toBe('2026-11-27T10:01:00.000Z');
-    // Generous bounds for a slow CI machine; typical figures are a few milliseconds.
-    expect(mergeMs).toBeLessThan(Math.max(50, sortMs));
-    started = performance.now();
     expect(filterSensors(sorted, { search: 'sensor-99' })).toHaveLength(111);
-    expect(performance.now() - started).toBeLessThan(100);
   });
 });
 

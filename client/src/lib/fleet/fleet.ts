@@ -1,54 +1,39 @@
-import type { FleetChange, FleetSummary, SensorRow, SensorStatus } from '@harborguard/shared';
+import { compareSensors, matchesSensor, normalizeSearch, sensorMovesInList, type FleetChange, type FleetSummary, type SensorRow, type SensorStatus } from '@harborguard/shared';
 
-/** Offline first (they need attention), then online and scanning alike; then by name, host and id. */
-const STATUS_RANK: Record<SensorStatus, number> = { offline: 0, online: 1, scanning: 1 };
-
-const collator = new Intl.Collator('en', { sensitivity: 'base', numeric: true });
-
-export function compareSensors(a: SensorRow, b: SensorRow): number {
-  return (
-    STATUS_RANK[a.status] - STATUS_RANK[b.status] ||
-    collator.compare(a.name, b.name) ||
-    collator.compare(a.hostname, b.hostname) ||
-    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-  );
-}
+/**
+ * The dashboard orders and searches sensors with the server's own `compareSensors` and
+ * `matchesSensor` (from the shared workspace), so a live view and a page of `sensors.list`
+ * agree row for row.
+ */
 
 export interface SensorFilter {
   status?: SensorStatus | undefined;
   registryId?: string | undefined;
-  /** Case-insensitive substring of the name or the host. */
+  /** Case-insensitive substring of the name, the host or the id. */
   search?: string | undefined;
 }
 
 export function matchesFilter(sensor: SensorRow, filter: SensorFilter): boolean {
   if (filter.status && sensor.status !== filter.status) return false;
   if (filter.registryId && sensor.registry?.id !== filter.registryId) return false;
-  const needle = filter.search?.trim().toLowerCase();
-  if (needle && !sensor.name.toLowerCase().includes(needle) && !sensor.hostname.toLowerCase().includes(needle)) return false;
-  return true;
+  return matchesSensor(sensor, filter.search);
 }
 
-/** The rows to show: filtered, offline first, then by name. */
+/** The rows to show: filtered, in list order. */
 export function visibleSensors(sensors: Iterable<SensorRow>, filter: SensorFilter): SensorRow[] {
   return filterSensors([...sensors].sort(compareSensors), filter);
 }
 
-/** Filters rows that are already in display order, keeping that order. */
+/** Filters rows that are already in list order, keeping that order. */
 export function filterSensors(sorted: readonly SensorRow[], filter: SensorFilter): SensorRow[] {
-  if (!filter.status && !filter.registryId && !filter.search?.trim()) return sorted.slice();
+  if (!filter.status && !filter.registryId && normalizeSearch(filter.search) === undefined) return sorted.slice();
   return sorted.filter((sensor) => matchesFilter(sensor, filter));
 }
 
-/** Whether a new version of a row may sit elsewhere in the display order. */
-function movesInOrder(before: SensorRow, after: SensorRow): boolean {
-  return STATUS_RANK[before.status] !== STATUS_RANK[after.status] || before.name !== after.name || before.hostname !== after.hostname;
-}
-
 /**
- * Applies changes to `rows` (in place) and returns the fleet in display order. Most live
- * changes are heartbeats that move nothing: then the order is kept and only the changed rows
- * are swapped in (linear), instead of sorting the whole fleet again.
+ * Applies changes to `rows` (in place) and returns the fleet in list order. Most live changes
+ * are heartbeats that move nothing: then the order is kept and only the changed rows are
+ * swapped in (linear), instead of sorting the whole fleet again.
  */
 export function mergeChanges(rows: Map<string, SensorRow>, sorted: readonly SensorRow[], changes: readonly FleetChange[]): SensorRow[] {
   let reorder = sorted.length !== rows.size;
@@ -57,7 +42,7 @@ export function mergeChanges(rows: Map<string, SensorRow>, sorted: readonly Sens
     if (change.kind !== 'sensor') reorder = true;
     else {
       const before = rows.get(change.sensor.id);
-      if (!before || movesInOrder(before, change.sensor)) reorder = true;
+      if (!before || sensorMovesInList(before, change.sensor)) reorder = true;
     }
   }
   applyChanges(rows, changes);

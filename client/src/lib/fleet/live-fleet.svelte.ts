@@ -1,7 +1,7 @@
-import type { FleetChange, FleetSummary, SensorRow } from '@harborguard/shared';
+import { compareSensors, type FleetChange, type FleetSummary, type SensorRow } from '@harborguard/shared';
 import type { Api, Subscription } from '$lib/api/api';
 import { errorMessage } from '$lib/api/errors';
-import { compareSensors, mergeChanges, summarize } from './fleet';
+import { mergeChanges, summarize } from './fleet';
 
 /** How the live connection is doing, for the banner. */
 export type LiveState = 'connecting' | 'live' | 'lost' | 'restored';
@@ -14,7 +14,7 @@ const FLUSH_MS = 100;
  * subscription's changes merged in, in batches (so 10 000 sensors stay smooth).
  */
 export class LiveFleet {
-  /** Every known sensor in display order (offline first, then by name); replaced on each batch. */
+  /** Every known sensor in list order (`compareSensors`: offline first, then by name); replaced on each batch. */
   sensors = $state.raw<SensorRow[]>([]);
   summary = $state.raw<FleetSummary>({ total: 0, online: 0, scanning: 0, offline: 0 });
   loaded = $state(false);
@@ -67,10 +67,8 @@ export class LiveFleet {
       let cursor: string | undefined;
       do {
         const page = await this.api.listSensors({ limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) });
-        // Tolerates a server that answers with a bare array.
-        const items: SensorRow[] = Array.isArray(page) ? (page as SensorRow[]) : page.items;
-        for (const sensor of items) rows.set(sensor.id, sensor);
-        cursor = Array.isArray(page) ? undefined : (page.next ?? undefined);
+        for (const sensor of page.items) rows.set(sensor.id, sensor);
+        cursor = page.next ?? undefined;
       } while (cursor);
       this.#rows = rows;
       this.sensors = [...rows.values()].sort(compareSensors);

@@ -6,16 +6,12 @@ export class SortedIndex<K> {
   private ids: string[] = [];
   private readonly keys = new Map<string, K>();
   /**
-   * While nothing has been read, changes only record keys and the order is sorted once at the
-   * first read: a rebuild of many rows costs one sort instead of a splice per change.
+   * Until the first read, changes only record keys and the order is sorted once at that read:
+   * applying many changes before anyone reads (a rebuild, a load) costs one sort in all.
    */
   private stale = true;
 
   constructor(private readonly compare: (a: K, b: K) => number) {}
-
-  get size(): number {
-    return this.keys.size;
-  }
 
   set(id: string, key: K): void {
     if (this.stale) {
@@ -28,7 +24,7 @@ export class SortedIndex<K> {
         this.keys.set(id, key);
         return;
       }
-      this.ids.splice(this.indexOf(previous), 1);
+      this.ids.splice(this.lowerBound(previous), 1);
     }
     this.keys.set(id, key);
     this.ids.splice(this.lowerBound(key), 0, id);
@@ -41,15 +37,8 @@ export class SortedIndex<K> {
       this.keys.delete(id);
       return;
     }
-    this.ids.splice(this.indexOf(previous), 1);
+    this.ids.splice(this.lowerBound(previous), 1);
     this.keys.delete(id);
-  }
-
-  /** Ids in order, starting after `after` (a key, exclusive) when given. */
-  *from(after?: K): IterableIterator<string> {
-    this.sort();
-    let index = after === undefined ? 0 : this.upperBound(after);
-    while (index < this.ids.length) yield this.ids[index++]!;
   }
 
   /** All ids in order (read-only view), and where the ids after `after` start. */
@@ -62,10 +51,6 @@ export class SortedIndex<K> {
     if (!this.stale) return;
     this.ids = [...this.keys.keys()].sort((a, b) => this.compare(this.keys.get(a)!, this.keys.get(b)!));
     this.stale = false;
-  }
-
-  private indexOf(key: K): number {
-    return this.lowerBound(key);
   }
 
   /** First index whose key is >= key. */

@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { SortedIndex } from './sorted-index.js';
 
 const byNumber = (a: number, b: number) => a - b;
+/** The ids in order, after `after` when given. */
+const from = <K>(index: SortedIndex<K>, after?: K) => {
+  const { ids, start } = index.ordered(after);
+  return ids.slice(start);
+};
 
 describe('SortedIndex', () => {
   it('keeps ids in key order through inserts, moves and deletes', () => {
@@ -10,12 +15,12 @@ describe('SortedIndex', () => {
     index.set('a', [1, 'a']);
     index.set('z', [0, 'z']);
     index.set('b', [1, 'b']);
-    expect([...index.from()]).toEqual(['z', 'a', 'b', 'c']);
+    expect(from(index)).toEqual(['z', 'a', 'b', 'c']);
     index.set('c', [0, 'c']);
-    expect([...index.from()]).toEqual(['c', 'z', 'a', 'b']);
+    expect(from(index)).toEqual(['c', 'z', 'a', 'b']);
     index.delete('z');
-    expect([...index.from()]).toEqual(['c', 'a', 'b']);
-    expect([...index.from([1, 'a'])]).toEqual(['b']);
+    expect(from(index)).toEqual(['c', 'a', 'b']);
+    expect(from(index, [1, 'a'])).toEqual(['b']);
   });
 
   it.each([
@@ -26,9 +31,9 @@ describe('SortedIndex', () => {
     const truth = new Map<string, number>();
     let seed = 7;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-    if (readEarly) [...index.from()];
+    if (readEarly) from(index);
     for (let step = 0; step < 5000; step++) {
-      if (readEarly && step % 500 === 0) [...index.from()];
+      if (readEarly && step % 500 === 0) from(index);
       const id = `s${Math.floor(random() * 300)}`;
       if (random() < 0.2) {
         index.delete(id);
@@ -40,7 +45,6 @@ describe('SortedIndex', () => {
         truth.set(id, key);
       }
     }
-    expect([...index.from()]).toEqual([...truth.entries()].sort((a, b) => a[1] - b[1]).map(([id]) => id));
-    expect(index.size).toBe(truth.size);
+    expect(from(index)).toEqual([...truth.entries()].sort((a, b) => a[1] - b[1]).map(([id]) => id));
   });
 });
