@@ -57,6 +57,20 @@ describe('HTTP limits', () => {
     expect(heartbeat).toMatchObject({ status: 413, body: { error: 'Request body is larger than 1 MiB' } });
   });
 
+  it('accepts an upload sent in pieces with a trailing newline, as a Go json.Encoder writes it', async () => {
+    const { key, jobId } = await withJob();
+    const text = `${JSON.stringify(envelope(jobId, 200 * 1024))}\n`;
+    const pieces = [text.slice(0, 1000), text.slice(1000, -1), '\n'].map((piece) => new TextEncoder().encode(piece));
+    const stream = new ReadableStream({
+      start(controller) {
+        for (const piece of pieces) controller.enqueue(piece);
+        controller.close();
+      },
+    });
+    const upload = await fetch(`${server.url}/api/scans/upload`, { method: 'POST', headers: { ...bearer(key), 'Content-Type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    expect(upload.status).toBe(200);
+  });
+
   it('answers an upload that is not a JSON object with 400', async () => {
     const { key } = await withJob();
     for (const body of ['[1,2]', '{"scan": {"id": "x"', '{"scan": {"id": "x"}} trailing', '"text"']) {

@@ -90,8 +90,9 @@ export async function readJsonFields(req: IncomingMessage, fields: readonly stri
   const size = await consumeBody(req, limit, (chunk) => {
     opened ??= firstSignificantByte(chunk, (byte) => byte === 0x7b);
     if (opened === false) throw new AppError('bad_request', 'Request body must be a JSON object');
-    if (parser.isEnded) failed = true;
-    else parser.write(chunk);
+    // After the object closes, only white space may follow (e.g. the newline of Go's json.Encoder).
+    if (!parser.isEnded) parser.write(chunk);
+    else if (firstSignificantByte(chunk, () => true) !== null) failed = true;
     if (failed) throw notJson();
   });
   if (size === 0) return {};

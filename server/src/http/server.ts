@@ -1,14 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { HarborGuard } from '../app/harborguard.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { appRouter } from '../api/app-router.js';
 import { handleWireRoute } from '../api/wire-routes.js';
 import type { Context } from '../api/context.js';
-import { asTrpcError } from '../api/trpc.js';
-import { FailedAuthLimiter, TooManyFailedAuthentications, type FailedAuthLimits } from '../api/auth-limiter.js';
-import { ClientGoneError, MAX_BODY_BYTES, sendJson } from '../api/json-body.js';
+import { FailedAuthLimiter, type FailedAuthLimits } from '../api/auth-limiter.js';
+import { ClientGoneError, sendJson } from '../api/json-body.js';
 import { answerRefusal } from '../api/http-answers.js';
 import { credentialsOf } from './credentials.js';
 import { handleSession, SESSION_PATH } from './session.js';
@@ -16,6 +13,7 @@ import { sendHealth, sendReadiness, type ReadinessCheck } from './health.js';
 import { handleMetrics } from './metrics.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { attachLive } from './websocket.js';
+import { MAX_BATCH_SIZE, TRPC_PATH, trpcErrorLogger, trpcHttpHandler } from './trpc-http.js';
 
 export interface HttpServerOptions {
   /** The running service, or null while it is starting (health answers, the API says 503). */
@@ -48,10 +46,7 @@ export type HarborGuardServer = Server & {
   closeLive(): void;
 };
 
-const TRPC_PATH = '/api/trpc';
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
-/** Calls per tRPC batch; the dashboard batches far fewer. */
-export const MAX_BATCH_SIZE = 50;
 /** A WebSocket must present valid credentials within this time of opening. */
 export const WS_AUTH_TIMEOUT_MS = 10_000;
 
@@ -74,27 +69,7 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
     clientAddress: req.socket.remoteAddress ?? 'unknown',
     authLimiter,
   });
-  const onTrpcError = ({ error, path }: { error: { code: string; cause?: Error | undefined; stack?: string | undefined; message: string }; path?: string | undefined }) => {
-    if (error.code === 'INTERNAL_SERVER_ERROR') log(`tRPC ${path ?? '?'} failed: ${error.cause?.stack ?? error.stack ?? error.message}`);
-  };
-  const trpc = createHTTPHandler({
-    router: appRouter,
-    basePath: `${TRPC_PATH}/`,
-    maxBodySize: MAX_BODY_BYTES,
-    maxBatchSize: MAX_BATCH_SIZE,
-    createContext: ({ req }) => {
-      try {
-        return contextOf(req);
-      } catch (error) {
-        throw asTrpcError(error);
-      }
-    },
-    responseMeta: ({ errors }) => {
-      const limited = errors.find((error) => error.cause instanceof TooManyFailedAuthentications)?.cause as TooManyFailedAuthentications | undefined;
-      return limited ? { headers: { 'Retry-After': String(limited.retryAfterSeconds) } } : {};
-    },
-    onError: onTrpcError,
-  });
+  const trpc = trpcHttpHandler((req) => contextOf(req), log);
   const wireLimits = { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES };
 
   const routes = new Map<string, Handler>([
@@ -133,7 +108,7 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
     clock: options.clock ?? systemClock,
     authTimeoutMs: WS_AUTH_TIMEOUT_MS,
     maxBatchSize: MAX_BATCH_SIZE,
-    onError: onTrpcError,
+    onError: trpcErrorLogger(log),
   });
   return Object.assign(server, { closeLive: () => live.close() });
 }
