@@ -95,7 +95,7 @@ describe('HTTP limits', () => {
     const limited = await fetch(`${server.url}/api/agent/heartbeat`, { method: 'POST', headers: { ...bearer(wrong), 'Content-Type': 'application/json' }, body: '{}' });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect((await limited.json()).error).toContain('Too many failed authentications');
+    expect(((await limited.json()) as { error: string }).error).toContain('Too many failed authentications');
 
     const trpcLimited = await fetch(`${server.url}/api/trpc/session.whoami`, { headers: bearer(wrong) });
     expect(trpcLimited.status).toBe(429);
