@@ -85,6 +85,15 @@ describe('WebSocket admission', () => {
     expect(await silent.closed).toEqual({ code: 1008, reason: 'Not authenticated in time' });
   });
 
+  it('closes a connection that sends a message over 1 MiB with 1009, logging nothing', async () => {
+    await start();
+    const ws = socket({ headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    await ws.opened;
+    ws.send({ id: 3, method: 'query', params: { path: 'session.whoami', input: 'x'.repeat(1024 * 1024) } });
+    expect((await ws.closed).code).toBe(1009);
+    expect(server.httpLog).toEqual([]);
+  });
+
   it('ends a subscription as unauthorised when its token is revoked', async () => {
     const admin = await start();
     const key = (await admin.do<{ key: string }>('mutation', 'apiKeys.create', { name: 'fleet' })).key;

@@ -11,11 +11,21 @@ export const TRPC_PATH = '/api/trpc';
 /** Calls per tRPC batch; the dashboard batches far fewer. */
 export const MAX_BATCH_SIZE = 50;
 
-/** Logs the service's own failures with their stack; refusals (4xx) are answers, not failures. */
+/**
+ * Logs the service's own failures with their stack. Refusals (4xx) are answers, and a
+ * WebSocket client breaking the protocol (an oversized or malformed frame: ws closes it with
+ * the matching code) or dropping its connection is the client's doing: neither is logged.
+ */
 export function trpcErrorLogger(log: (line: string) => void) {
   return ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
-    if (error.code === 'INTERNAL_SERVER_ERROR') log(`tRPC ${path ?? '?'} failed: ${error.cause?.stack ?? error.stack ?? error.message}`);
+    if (error.code !== 'INTERNAL_SERVER_ERROR' || isClientFault(error.cause)) return;
+    log(`tRPC ${path ?? '?'} failed: ${error.cause?.stack ?? error.stack ?? error.message}`);
   };
+}
+
+function isClientFault(cause: unknown): boolean {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && (code.startsWith('WS_ERR_') || code === 'ECONNRESET' || code === 'EPIPE');
 }
 
 /** tRPC over HTTP: bodies up to 1 MiB, batches up to MAX_BATCH_SIZE, 429s with Retry-After. */
