@@ -6,6 +6,23 @@ const config = {
   preprocess: vitePreprocess(),
   kit: {
     adapter: adapter({ pages: 'build', assets: 'build', fallback: 'index.html', strict: true }),
+    // The dashboard's Content-Security-Policy, as a <meta> in each page with hashes of
+    // SvelteKit's inline bootstrap script. Frame ancestors cannot be set from a <meta>: the
+    // server sends `frame-ancestors 'none'` (and X-Frame-Options) as headers.
+    csp: {
+      mode: 'hash',
+      directives: {
+        'default-src': ['self'],
+        'script-src': ['self'],
+        'style-src': ['self', 'unsafe-inline'],
+        'img-src': ['self', 'data:'],
+        'font-src': ['self'],
+        'connect-src': ['self'],
+        'object-src': ['none'],
+        'base-uri': ['self'],
+        'form-action': ['self'],
+      },
+    },
     alias: {
       $components: 'src/lib/components',
       $ui: 'src/lib/ui',

@@ -41,6 +41,9 @@ async function main(): Promise<void> {
     },
     serveStatic: serveDashboard(),
     log,
+    allowedOrigins: config.allowedOrigins,
+    metricsToken: config.metricsToken,
+    maxUploadBytes: config.maxUploadBytes,
   });
   const running = await listen(server, config.port, config.host);
   log(`HarborGuard Sensor Health listening on ${running.url}`);

@@ -59,3 +59,52 @@ export function subscribeFleet(baseUrl: string, token: string, lastEventId?: str
 }
 
 export const sensorOf = (message: LiveMessage) => (message.data.kind === 'sensor' ? message.data.sensor : undefined);
+
+/** A WebSocket to the tRPC endpoint speaking the protocol by hand, to test what the server admits. */
+export interface RawSocket {
+  /** Every message received, decoded. */
+  messages: any[];
+  opened: Promise<void>;
+  closed: Promise<{ code: number; reason: string }>;
+  isOpen(): boolean;
+  send(message: unknown): void;
+  /** Waits (bounded) for the answer to request `id`, or for an error the server sent before closing. */
+  answer(id: number, timeoutMs?: number): Promise<any>;
+  close(): void;
+}
+
+export function rawSocket(baseUrl: string, options: { headers?: Record<string, string>; expectConnectionParams?: boolean } = {}): RawSocket {
+  const query = options.expectConnectionParams ? '?connectionParams=1' : '';
+  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/trpc${query}`, { headers: options.headers ?? {} });
+  const messages: any[] = [];
+  ws.on('message', (data) => {
+    const text = data.toString();
+    if (text !== 'PING' && text !== 'PONG') messages.push(JSON.parse(text));
+  });
+  ws.on('error', () => {});
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  let isClosed = false;
+  void closed.then(() => (isClosed = true));
+  return {
+    messages,
+    opened,
+    closed,
+    isOpen: () => ws.readyState === WebSocket.OPEN,
+    send: (message) => ws.send(JSON.stringify(message)),
+    async answer(id, timeoutMs = 5_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = messages.find((m) => m.id === id || (m.id === null && m.error));
+        if (found) return found;
+        if (isClosed) throw new Error(`socket closed without an answer to ${id}`);
+        if (Date.now() > deadline) throw new Error(`no answer to ${id} within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    close: () => ws.close(),
+  };
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SimulatedClock } from 'xstate';
 import { SqliteEventStore, withCatalogValidation, type EventStore, type RecordedEvent } from '@harborguard/eventstore';
 import { HarborGuard } from '../../server/src/app/harborguard.js';
-import { createHttpServer, listen, type RunningServer } from '../../server/src/http/server.js';
+import { createHttpServer, listen, type HttpServerOptions, type RunningServer } from '../../server/src/http/server.js';
 
 export const ADMIN_TOKEN = 'integration-admin-token-0123456789';
 export const OFFLINE_AFTER_MS = 120_000;
@@ -17,6 +17,8 @@ export interface TestServerOptions {
   keyRotationGraceMs?: number;
   /** Where the service's log lines go; dropped by default. */
   log?: (line: string) => void;
+  /** HTTP edge settings (origins, metrics token, limits); the app, clock and log are the test server's. */
+  http?: Omit<HttpServerOptions, 'getApp' | 'clock' | 'log'>;
 }
 
 /**
@@ -32,6 +34,8 @@ export class TestServer {
     readonly store: EventStore,
     private readonly running: RunningServer,
     readonly shownAdminTokens: string[],
+    /** What the HTTP server logged: failures it could not answer. */
+    readonly httpLog: string[],
   ) {}
 
   static async start(options: TestServerOptions = {}): Promise<TestServer> {
@@ -51,8 +55,10 @@ export class TestServer {
       showAdminToken: (token) => shown.push(token),
     });
     await app.start();
-    const running = await listen(createHttpServer({ getApp: () => app, log: () => {} }), 0, '127.0.0.1');
-    return new TestServer(running.url, app, clock, dataDir, store, running, shown);
+    const httpLog: string[] = [];
+    const server = createHttpServer({ ...options.http, getApp: () => app, clock, log: (line) => httpLog.push(line) });
+    const running = await listen(server, 0, '127.0.0.1');
+    return new TestServer(running.url, app, clock, dataDir, store, running, shown, httpLog);
   }
 
   /** Moves simulated time forward, firing due timers, then waits for what they caused to be stored. */
@@ -68,6 +74,11 @@ export class TestServer {
   /** Every event of one stream, oldest first. */
   async stream(name: string): Promise<RecordedEvent[]> {
     return this.store.readStream(name);
+  }
+
+  /** Resolves once the server has seen the next connection it accepts close. */
+  nextConnectionClosed(): Promise<void> {
+    return new Promise((resolve) => this.running.server.once('connection', (socket) => socket.once('close', () => setImmediate(resolve))));
   }
 
   async eventTypes(stream: string): Promise<string[]> {

@@ -3,14 +3,11 @@ import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import { ZodError } from 'zod';
 import type { Role } from '@harborguard/shared';
 import { AppError, type AppErrorKind } from '../domain/errors.js';
-import type { HarborGuard } from '../app/harborguard.js';
 import { hasRole } from '../app/principal.js';
+import { countingFailures, TooManyFailedAuthentications } from './auth-limiter.js';
+import type { Context } from './context.js';
 
-export interface Context {
-  /** Null while the service is still starting. */
-  app: HarborGuard | null;
-  authorization: string | undefined;
-}
+export type { Context } from './context.js';
 
 const CODE_OF: Record<AppErrorKind, TRPC_ERROR_CODE_KEY> = {
   bad_request: 'BAD_REQUEST',
@@ -25,6 +22,13 @@ const CODE_OF: Record<AppErrorKind, TRPC_ERROR_CODE_KEY> = {
 /** Names each offending field, e.g. `name: must not be empty`. */
 export function describeZodError(error: ZodError): string {
   return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'input'}: ${issue.message}`).join('; ');
+}
+
+/** A domain refusal or a rate limit as the tRPC error that carries its HTTP status; anything else unchanged. */
+export function asTrpcError(error: unknown): unknown {
+  if (error instanceof AppError) return new TRPCError({ code: CODE_OF[error.kind], message: error.message, cause: error });
+  if (error instanceof TooManyFailedAuthentications) return new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message, cause: error });
+  return error;
 }
 
 // No data transformer: plain JSON in and out, so any HTTP client can call the API.
@@ -44,31 +48,28 @@ export const publicProcedure = t.procedure.use(async ({ ctx, next, type }) => {
   // Reads see every write acknowledged before them.
   if (type !== 'mutation') await ctx.app.readModelsCurrent();
   const result = await next({ ctx: { app: ctx.app } });
-  if (!result.ok && result.error.cause instanceof AppError) {
-    throw new TRPCError({ code: CODE_OF[result.error.cause.kind], message: result.error.cause.message, cause: result.error.cause });
-  }
+  if (!result.ok && result.error.cause instanceof AppError) throw asTrpcError(result.error.cause);
   return result;
 });
 
-function authenticated<T>(authenticate: () => T): T {
+async function authenticated<T>(ctx: Context, authenticate: () => T): Promise<T> {
   try {
-    return authenticate();
+    return await countingFailures(ctx.authLimiter, ctx.clientAddress, authenticate);
   } catch (error) {
-    if (error instanceof AppError) throw new TRPCError({ code: CODE_OF[error.kind], message: error.message });
-    throw error;
+    throw asTrpcError(error);
   }
 }
 
 /** Called by sensors, with their org's API key. */
-export const sensorProcedure = publicProcedure.use(({ ctx, next }) => {
-  const sensor = authenticated(() => ctx.app.access.authenticateSensor(ctx.authorization));
+export const sensorProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const sensor = await authenticated(ctx, () => ctx.app.access.authenticateSensor(ctx.authorization));
   return next({ ctx: { sensor } });
 });
 
 /** Called by people with a token of at least the given role. */
 export function userProcedure(role: Role) {
-  return publicProcedure.use(({ ctx, next }) => {
-    const user = authenticated(() => ctx.app.access.authenticateUser(ctx.authorization));
+  return publicProcedure.use(async ({ ctx, next }) => {
+    const user = await authenticated(ctx, () => ctx.app.access.authenticateUser(ctx.authorization));
     if (!hasRole(user, role)) throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${role} role; your token has ${user.role}` });
     return next({ ctx: { user } });
   });
@@ -77,3 +78,23 @@ export function userProcedure(role: Role) {
 export const auditorProcedure = userProcedure('auditor');
 export const operatorProcedure = userProcedure('operator');
 export const adminProcedure = userProcedure('admin');
+
+/**
+ * Admits a WebSocket connection: its credentials must be a valid user token or sensor key
+ * (failures counted like any other). A refused user token says why (e.g. revoked).
+ */
+export async function authenticateConnection(ctx: Context): Promise<void> {
+  const access = ctx.app?.access;
+  if (!access || !ctx.app?.ready) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'Service is starting; retry shortly' });
+  await authenticated(ctx, () => {
+    try {
+      return access.authenticateUser(ctx.authorization);
+    } catch (userError) {
+      try {
+        return access.authenticateSensor(ctx.authorization);
+      } catch {
+        throw userError;
+      }
+    }
+  });
+}

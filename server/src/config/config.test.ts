@@ -8,6 +8,9 @@ describe('loadConfig', () => {
     expect(config.offlineAfterMs).toBe(120_000);
     expect(config.eventStoreUrl).toBeUndefined();
     expect(config.dataDir.endsWith('/data')).toBe(true);
+    expect(config.allowedOrigins).toEqual([]);
+    expect(config.metricsToken).toBeUndefined();
+    expect(config.maxUploadBytes).toBe(64 * 1024 * 1024);
   });
 
   it('reads every variable', () => {
@@ -17,8 +20,14 @@ describe('loadConfig', () => {
       EVENTSTORE_URL: 'esdb://localhost:2113?tls=false',
       HARBORGUARD_OFFLINE_AFTER_MS: '5000',
       HARBORGUARD_ADMIN_TOKEN: 'a-long-enough-admin-token',
+      HARBORGUARD_ALLOWED_ORIGINS: 'https://hg.example.com, http://localhost:5173',
+      HARBORGUARD_METRICS_TOKEN: 'a-long-enough-metrics-token',
+      HARBORGUARD_MAX_UPLOAD_BYTES: '1048576',
     });
     expect(config).toMatchObject({
+      allowedOrigins: ['https://hg.example.com', 'http://localhost:5173'],
+      metricsToken: 'a-long-enough-metrics-token',
+      maxUploadBytes: 1048576,
       port: 8080,
       dataDir: '/tmp/hg',
       eventStoreUrl: 'esdb://localhost:2113?tls=false',
@@ -34,6 +43,9 @@ describe('loadConfig', () => {
     ['HARBORGUARD_OFFLINE_AFTER_MS', '1.5'],
     ['EVENTSTORE_URL', 'http://localhost:2113'],
     ['HARBORGUARD_ADMIN_TOKEN', 'short'],
+    ['HARBORGUARD_ALLOWED_ORIGINS', 'https://hg.example.com/dashboard'],
+    ['HARBORGUARD_METRICS_TOKEN', 'short'],
+    ['HARBORGUARD_MAX_UPLOAD_BYTES', '0'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

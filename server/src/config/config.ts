@@ -17,7 +17,23 @@ const ConfigSchema = z.object({
   HARBORGUARD_POLL_INTERVAL_MS: positiveInt('HARBORGUARD_POLL_INTERVAL_MS').default(10_000),
   HARBORGUARD_KEY_ROTATION_GRACE_MS: positiveInt('HARBORGUARD_KEY_ROTATION_GRACE_MS').default(24 * 60 * 60 * 1000),
   HARBORGUARD_ADMIN_TOKEN: z.string().min(16, 'HARBORGUARD_ADMIN_TOKEN must be at least 16 characters').optional(),
+  HARBORGUARD_ALLOWED_ORIGINS: z
+    .string()
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .refine((origins) => origins.every(isOrigin), 'HARBORGUARD_ALLOWED_ORIGINS must be origins like https://hg.example.com, separated by commas')
+    .default([]),
+  HARBORGUARD_METRICS_TOKEN: z.string().min(16, 'HARBORGUARD_METRICS_TOKEN must be at least 16 characters').optional(),
+  HARBORGUARD_MAX_UPLOAD_BYTES: positiveInt('HARBORGUARD_MAX_UPLOAD_BYTES').default(64 * 1024 * 1024),
 });
+
+/** An origin as browsers send it: scheme, host and port only. */
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
 
 export interface Config {
   port: number;
@@ -29,6 +45,12 @@ export interface Config {
   pollIntervalMs: number;
   keyRotationGraceMs: number;
   adminToken: string | undefined;
+  /** Origins besides the service's own whose pages may use the session cookie over WebSocket. */
+  allowedOrigins: string[];
+  /** When set, /metrics needs it as a bearer token. */
+  metricsToken: string | undefined;
+  /** The largest scan results upload; every other request body is limited to 1 MiB. */
+  maxUploadBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -61,5 +83,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pollIntervalMs: c.HARBORGUARD_POLL_INTERVAL_MS,
     keyRotationGraceMs: c.HARBORGUARD_KEY_ROTATION_GRACE_MS,
     adminToken: c.HARBORGUARD_ADMIN_TOKEN,
+    allowedOrigins: c.HARBORGUARD_ALLOWED_ORIGINS,
+    metricsToken: c.HARBORGUARD_METRICS_TOKEN,
+    maxUploadBytes: c.HARBORGUARD_MAX_UPLOAD_BYTES,
   };
 }

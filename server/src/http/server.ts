@@ -1,23 +1,37 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer } from 'ws';
-import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import type { HarborGuard } from '../app/harborguard.js';
-import { appRouter } from '../api/app-router.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { handleWireRoute } from '../api/wire-routes.js';
-import type { Context } from '../api/trpc.js';
-import { MAX_BODY_BYTES, sendJson } from './body.js';
-import { authorizationOf, handleSession, SESSION_PATH } from './session.js';
+import type { Context } from '../api/context.js';
+import { FailedAuthLimiter, type FailedAuthLimits } from '../api/auth-limiter.js';
+import { ClientGoneError, sendJson } from '../api/json-body.js';
+import { answerRefusal } from '../api/http-answers.js';
+import { credentialsOf } from './credentials.js';
+import { handleSession, SESSION_PATH } from './session.js';
+import { sendHealth, sendReadiness, type ReadinessCheck } from './health.js';
+import { handleMetrics } from './metrics.js';
+import { setSecurityHeaders } from './security-headers.js';
+import { attachLive } from './websocket.js';
+import { MAX_BATCH_SIZE, TRPC_PATH, trpcErrorLogger, trpcHttpHandler } from './trpc-http.js';
 
 export interface HttpServerOptions {
   /** The running service, or null while it is starting (health answers, the API says 503). */
   getApp: () => HarborGuard | null;
   /** Readiness beyond the app itself, e.g. whether the store answers. */
-  checkReady?: () => Promise<{ ready: boolean; checks: Record<string, string> }>;
+  checkReady?: ReadinessCheck;
   /** Serves the dashboard; returns false when it has nothing for the path. */
   serveStatic?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
   log?: (line: string) => void;
+  /** Origins besides the service's own whose pages may use the session cookie over WebSocket. */
+  allowedOrigins?: readonly string[];
+  /** When set, /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string | undefined;
+  /** The largest scan results upload accepted; 64 MiB by default. Every other body is limited to 1 MiB. */
+  maxUploadBytes?: number;
+  failedAuthLimits?: FailedAuthLimits;
+  /** Drives the WebSocket authentication deadline; tests pass a simulated one. */
+  clock?: Clock;
 }
 
 export interface RunningServer {
@@ -27,132 +41,89 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const TRPC_PATH = '/api/trpc';
-
 export type HarborGuardServer = Server & {
   /** Tells WebSocket clients to reconnect and closes their connections, so the server can close. */
   closeLive(): void;
 };
 
-/** One HTTP server: health, tRPC over HTTP and WebSocket, the sensor wire routes, the dashboard. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
+/** A WebSocket must present valid credentials within this time of opening. */
+export const WS_AUTH_TIMEOUT_MS = 10_000;
+
+interface Request {
+  path: string;
+  target: string;
+  /** The caller's context; throws a 400 for a malformed session cookie, so only routes that need it ask. */
+  context(): Context;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, request: Request) => unknown;
+
+/** One HTTP server: health, metrics, tRPC over HTTP and WebSocket, the sensor wire routes, the dashboard. */
 export function createHttpServer(options: HttpServerOptions): HarborGuardServer {
   const log = options.log ?? ((line: string) => console.error(line));
-  const createContext = (authorization: string | undefined): Context => ({ app: options.getApp(), authorization });
-
-  const trpc = createHTTPHandler({
-    router: appRouter,
-    basePath: `${TRPC_PATH}/`,
-    maxBodySize: MAX_BODY_BYTES,
-    createContext: ({ req }) => createContext(authorizationOf(req)),
-    onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') log(`tRPC ${path ?? '?'} failed: ${error.cause?.stack ?? error.stack ?? error.message}`);
-    },
+  const authLimiter = new FailedAuthLimiter(options.failedAuthLimits);
+  const contextOf = (req: IncomingMessage, authorization = credentialsOf(req).authorization): Context => ({
+    app: options.getApp(),
+    authorization,
+    clientAddress: req.socket.remoteAddress ?? 'unknown',
+    authLimiter,
   });
+  const trpc = trpcHttpHandler((req) => contextOf(req), log);
+  const wireLimits = { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      log(`request ${req.method} ${req.url} failed: ${(error as Error).stack ?? String(error)}`);
-      if (!res.headersSent) sendJson(res, 500, { error: 'Internal error' });
-      else res.destroy();
-    });
-  });
+  const routes = new Map<string, Handler>([
+    ['/healthz', (_req, res) => sendHealth(options.getApp(), res)],
+    ['/readyz', (_req, res) => sendReadiness(options.getApp(), res, options.checkReady)],
+    ['/metrics', (req, res, request) => handleMetrics(request.context(), options.getApp, options.metricsToken, req, res)],
+    [TRPC_PATH, (req, res) => trpc(req, res)],
+    [SESSION_PATH, (req, res, request) => handleSession(request.context(), req, res)],
+  ]);
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // The path without a full URL parse: this runs for every heartbeat.
-    const target = req.url ?? '/';
-    const queryAt = target.indexOf('?');
-    const path = queryAt < 0 ? target : target.slice(0, queryAt);
-    if (path === '/healthz') {
-      const app = options.getApp();
-      return sendJson(res, 200, { status: 'ok', ready: app?.ready ?? false });
-    }
-    if (path === '/readyz') return readiness(res);
-    if (path === '/metrics') return metrics(res);
-    if (path === TRPC_PATH || path.startsWith(`${TRPC_PATH}/`)) return trpc(req, res);
-    if (path === SESSION_PATH) return handleSession(options.getApp(), req, res);
-    if (await handleWireRoute(options.getApp(), req, res, path, target)) return;
+  /** The routes past the exact paths: tRPC procedures, the wire routes, then the dashboard. */
+  async function fallback(req: IncomingMessage, res: ServerResponse, { path, target, context }: Request): Promise<void> {
+    if (path.startsWith(`${TRPC_PATH}/`)) return trpc(req, res);
+    if (await handleWireRoute(context(), req, res, path, target, wireLimits)) return;
     if (path.startsWith('/api/')) return sendJson(res, 404, { error: `No route ${req.method} ${path}` });
     if (options.serveStatic && (await options.serveStatic(req, res, new URL(target, 'http://localhost')))) return;
     sendJson(res, 404, { error: `Not found: ${path}` });
   }
 
-  async function readiness(res: ServerResponse): Promise<void> {
-    const app = options.getApp();
-    const checks: Record<string, string> = { actors: app?.ready ? `rebuilt (${app.supervisor.size} sensors)` : 'rebuilding' };
-    let ready = app?.ready ?? false;
-    if (app) {
-      const projection = app.projector.status();
-      const behind = app.writer.lastPosition !== null && (app.projector.position ?? -1n) < app.writer.lastPosition;
-      checks['projections'] = `${projection.caughtUp ? 'caught up' : 'catching up'}; at position ${projection.position ?? 'start'}${behind ? `, behind ${app.writer.lastPosition}` : ''}`;
-    }
-    if (app && !app.writer.storeHealthy) {
-      ready = false;
-      checks['writes'] = 'event store refusing writes';
-    }
-    if (options.checkReady) {
-      const extra = await options.checkReady();
-      ready &&= extra.ready;
-      Object.assign(checks, extra.checks);
-    }
-    sendJson(res, ready ? 200 : 503, { ready, checks });
-  }
-
-  function metrics(res: ServerResponse): void {
-    const app = options.getApp();
-    const lines: string[] = [];
-    const gauge = (name: string, help: string, samples: [string, number][]) => {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
-      for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
-    };
-    gauge('harborguard_ready', 'Whether the service has rebuilt its state and serves requests.', [['', app?.ready ? 1 : 0]]);
-    if (app) {
-      gauge('harborguard_sensor_actors', 'Sensor actors running.', [['', app.supervisor.size]]);
-      const written = app.writer.lastPosition;
-      const projected = app.projector.position;
-      gauge('harborguard_store_position', 'Global position of the last event this process wrote.', [['', Number(written ?? 0n)]]);
-      gauge('harborguard_projection_position', 'Global position of the last event in the read models.', [['', Number(projected ?? 0n)]]);
-      gauge('harborguard_projection_lag_positions', 'How far the read models trail the last write, in store positions.', [
-        ['', written === null ? 0 : Math.max(0, Number(written - (projected ?? 0n)))],
-      ]);
-      const counts = { online: 0, scanning: 0, offline: 0 };
-      for (const { id: orgId } of app.states.all('org')) {
-        const summary = app.readModel.summary(orgId);
-        counts.online += summary.online;
-        counts.scanning += summary.scanning;
-        counts.offline += summary.offline;
-      }
-      gauge('harborguard_sensors', 'Sensors by status, all orgs.', Object.entries(counts).map(([status, n]) => [`{status="${status}"}`, n]));
-    }
-    const body = `${lines.join('\n')}\n`;
-    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-    res.end(body);
-  }
-
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
-  const wsHandler = applyWSSHandler({
-    wss,
-    router: appRouter,
-    createContext: ({ req, info }) => {
-      const fromParams = info.connectionParams?.['token'];
-      return createContext(fromParams ? `Bearer ${fromParams}` : authorizationOf(req));
-    },
-    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
+  const server = createServer((req, res) => {
+    setSecurityHeaders(res);
+    // The path without a full URL parse: this runs for every heartbeat.
+    const target = req.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const path = queryAt < 0 ? target : target.slice(0, queryAt);
+    const request: Request = { path, target, context: () => contextOf(req) };
+    Promise.resolve()
+      .then(() => (routes.get(path) ?? fallback)(req, res, request))
+      .catch((error: unknown) => answerFailure(req, res, error, log));
   });
-  server.on('upgrade', (req, socket, head) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== TRPC_PATH) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+
+  const live = attachLive(server, {
+    path: TRPC_PATH,
+    contextOf,
+    allowedOrigins: options.allowedOrigins ?? [],
+    clock: options.clock ?? systemClock,
+    authTimeoutMs: WS_AUTH_TIMEOUT_MS,
+    maxBatchSize: MAX_BATCH_SIZE,
+    onError: trpcErrorLogger(log),
   });
-  const closeLive = () => {
-    wsHandler.broadcastReconnectNotification();
-    // 1012: service restart. An upgraded socket would otherwise keep the server open forever.
-    for (const client of wss.clients) client.close(1012, 'Service restarting');
-    wss.close();
-  };
-  return Object.assign(server, { closeLive });
+  return Object.assign(server, { closeLive: () => live.close() });
+}
+
+/**
+ * The last word on a request that threw. A client that left is nobody to answer and no
+ * failure; a refusal is the client's error, answered without a stack trace in the log;
+ * anything else is the service's failure: logged with its stack, answered 500.
+ */
+function answerFailure(req: IncomingMessage, res: ServerResponse, error: unknown, log: (line: string) => void): void {
+  if (error instanceof ClientGoneError || res.destroyed) return void res.destroy();
+  if (!res.headersSent && answerRefusal(res, error)) return;
+  log(`request ${req.method} ${req.url} failed: ${(error as Error).stack ?? String(error)}`);
+  if (!res.headersSent) sendJson(res, 500, { error: 'Internal error' });
+  else res.destroy();
 }
 
 export async function listen(server: HarborGuardServer, port: number, host: string): Promise<RunningServer> {

@@ -1,6 +1,6 @@
 import { tracked } from '@trpc/server';
 import { AuditEventsInput, LiveFleetInput } from '@harborguard/shared';
-import { auditorProcedure, router } from '../trpc.js';
+import { asTrpcError, auditorProcedure, router } from '../trpc.js';
 
 export const fleetRouter = router({
   /** Sensors per status, for the fleet header. */
@@ -19,8 +19,14 @@ export const liveRouter = router({
    */
   fleet: auditorProcedure.input(LiveFleetInput).subscription(async function* ({ ctx, input, signal }) {
     const { app, authorization } = ctx;
-    // A token revoked while the subscription runs is refused at the next message.
-    const stillAllowed = () => void app.access.authenticateUser(authorization);
+    // A token revoked while the subscription runs ends it at the next message, as unauthorised.
+    const stillAllowed = () => {
+      try {
+        app.access.authenticateUser(authorization);
+      } catch (error) {
+        throw asTrpcError(error);
+      }
+    };
     for await (const entry of app.liveFeed.subscribe(ctx.user.orgId, input.lastEventId, signal ?? new AbortController().signal, stillAllowed)) {
       yield tracked(entry.id, entry.change);
     }

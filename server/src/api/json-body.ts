@@ -1,0 +1,114 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { JSONParser } from '@streamparser/json';
+import { AppError } from '../domain/errors.js';
+
+/** The body limit of every route but the results upload. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The client went away before its request was read: nobody is left to answer, and it is
+ * not a failure of the service.
+ */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('Client closed the connection');
+    this.name = 'ClientGoneError';
+  }
+}
+
+const tooLarge = (limit: number) => new AppError('payload_too_large', `Request body is larger than ${describeBytes(limit)}`);
+
+function describeBytes(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+}
+
+/**
+ * Feeds the body to `onChunk` as it arrives, refusing it (413) once it passes `limit`, and
+ * rejecting with ClientGoneError if the connection closes first. Plain stream events: on the
+ * heartbeat path an async iterator costs more than the parse.
+ */
+function consumeBody(req: IncomingMessage, limit: number, onChunk: (chunk: Buffer) => void): Promise<number> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    let settled = false;
+    const finish = (error: Error | null) => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData);
+      if (error) {
+        req.resume();
+        reject(error);
+      } else resolve(size);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) return finish(tooLarge(limit));
+      try {
+        onChunk(chunk);
+      } catch (error) {
+        finish(error as Error);
+      }
+    };
+    req.on('data', onData);
+    req.once('end', () => finish(null));
+    req.once('error', () => finish(new ClientGoneError()));
+    req.once('close', () => finish(req.complete ? null : new ClientGoneError()));
+  });
+}
+
+const notJson = () => new AppError('bad_request', 'Request body is not valid JSON');
+
+/** Reads a JSON body of at most `limit` bytes (1 MiB by default); an empty body reads as `{}`. */
+export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  const size = await consumeBody(req, limit, (chunk) => chunks.push(chunk));
+  if (size === 0) return {};
+  try {
+    return JSON.parse((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8'));
+  } catch {
+    throw notJson();
+  }
+}
+
+/**
+ * Reads only the named top-level fields of a JSON object body of at most `limit` bytes. The
+ * body is parsed as it streams in and everything else is dropped on the way, so a body of
+ * many MiB costs the service the fields kept, never a copy of the whole.
+ */
+export async function readJsonFields(req: IncomingMessage, fields: readonly string[], limit: number): Promise<Record<string, unknown>> {
+  const kept: Record<string, unknown> = {};
+  const parser = new JSONParser({ paths: fields.map((field) => `$.${field}`), keepStack: false });
+  let failed = false;
+  parser.onValue = ({ value, key }) => {
+    if (typeof key === 'string') kept[key] = value;
+  };
+  parser.onError = () => void (failed = true);
+  // Only an object has fields: the first significant byte must open one.
+  let opened: boolean | null = null;
+  const size = await consumeBody(req, limit, (chunk) => {
+    opened ??= firstSignificantByte(chunk, (byte) => byte === 0x7b);
+    if (opened === false) throw new AppError('bad_request', 'Request body must be a JSON object');
+    // After the object closes, only white space may follow (e.g. the newline of Go's json.Encoder).
+    if (!parser.isEnded) parser.write(chunk);
+    else if (firstSignificantByte(chunk, () => true) !== null) failed = true;
+    if (failed) throw notJson();
+  });
+  if (size === 0) return {};
+  if (!parser.isEnded) parser.end();
+  if (failed || opened !== true) throw notJson();
+  return kept;
+}
+
+/** Applies `test` to the first byte that is not JSON white space, or null when there is none. */
+function firstSignificantByte(chunk: Buffer, test: (byte: number) => boolean): boolean | null {
+  for (const byte of chunk) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) return test(byte);
+  return null;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
