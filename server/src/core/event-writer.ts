@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { StoreUnavailable, WrongExpectedVersion, type EventStore } from '@harborguard/eventstore';
+import { AppendTooLarge, StoreUnavailable, WrongExpectedVersion, type EventStore } from '@harborguard/eventstore';
 import type { ActorRef, DomainEvent, EventMetadata } from '@harborguard/shared';
 import { modelEventOf, type ModelEvent } from '../domain/model-event.js';
 import { AppError } from '../domain/errors.js';
@@ -112,6 +112,7 @@ export class EventWriter {
         this.announce(stored);
         return stored;
       } catch (error) {
+        if (error instanceof AppendTooLarge) throw new AppError('payload_too_large', error.message);
         if (!(error instanceof StoreUnavailable)) throw error;
         // Facts already decided are kept and retried until the store is back; callers wait.
         this.storeHealthy = false;

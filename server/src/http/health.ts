@@ -17,6 +17,10 @@ export async function sendReadiness(app: HarborGuard | null, res: ServerResponse
     const projection = app.projector.status();
     const behind = app.writer.lastPosition !== null && (app.projector.position ?? -1n) < app.writer.lastPosition;
     checks['projections'] = `${projection.caughtUp ? 'caught up' : 'catching up'}; at position ${projection.position ?? 'start'}${behind ? `, behind ${app.writer.lastPosition}` : ''}`;
+    if (projection.failed !== null) {
+      ready = false;
+      checks['projections'] = `stopped: ${projection.failed}`;
+    }
     if (!app.writer.storeHealthy) {
       ready = false;
       checks['writes'] = 'event store refusing writes';

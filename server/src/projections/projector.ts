@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
+import { InvalidPosition, SubscriptionFailed, type EventStore, type RecordedEvent } from '@harborguard/eventstore';
 import { modelEventOf, type ModelEvent } from '../domain/model-event.js';
 import type { ReadModels } from './read-models.js';
 import type { RowChanges } from './records.js';
@@ -17,6 +17,8 @@ export interface ProjectorOptions {
 export interface ProjectionStatus {
   position: string | null;
   caughtUp: boolean;
+  /** Set when the read models stopped following the log for good, with the reason. */
+  failed: string | null;
   /** Time since the newest event applied was written, while events are still waiting. */
   lastEventAt: string | null;
 }
@@ -36,6 +38,8 @@ export class Projector {
   private flushTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private caughtUp = false;
+  /** Why the read models stopped following the log, when an error will not go away by retrying. */
+  private failure: string | null = null;
   private lastEventAt: Date | null = null;
   private readonly log: (line: string) => void;
 
@@ -57,7 +61,7 @@ export class Projector {
   }
 
   status(): ProjectionStatus {
-    return { position: this.model.position?.toString() ?? null, caughtUp: this.caughtUp, lastEventAt: this.lastEventAt?.toISOString() ?? null };
+    return { position: this.model.position?.toString() ?? null, caughtUp: this.caughtUp, lastEventAt: this.lastEventAt?.toISOString() ?? null, failed: this.failure };
   }
 
   /** Loads the stored rows, then catches up with the log; resolves once caught up. */
@@ -81,7 +85,8 @@ export class Projector {
 
   /** Resolves once the read models include the event at `position` (or the timeout passes). */
   waitFor(position: bigint | null, timeoutMs = 2_000): Promise<void> {
-    if (position === null || (this.model.position !== null && this.model.position >= position)) return Promise.resolve();
+    // Stopped read models will not move: answer from what they hold (readiness says they stopped).
+    if (position === null || this.failure !== null || (this.model.position !== null && this.model.position >= position)) return Promise.resolve();
     return new Promise((resolve) => {
       const waiter = { position, resolve };
       this.waiters.push(waiter);
@@ -163,6 +168,13 @@ export class Projector {
         }
       } catch (error) {
         if (this.controller.signal.aborted) return;
+        if (error instanceof SubscriptionFailed || error instanceof InvalidPosition) {
+          // Resubscribing cannot help: stop, say why, and let the service come up to report it.
+          this.failure = error.message;
+          this.log(`projection subscription stopped: ${error.message}`);
+          onCaughtUp();
+          return;
+        }
         this.log(`projection subscription dropped (${(error as Error).message}); resubscribing in ${delay} ms`);
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, RETRY_MAX_MS);

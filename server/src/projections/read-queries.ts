@@ -16,7 +16,7 @@ import {
   type SensorRow,
   type SensorSortKey,
 } from '@harborguard/shared';
-import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
+import { InvalidPosition, type AllFilter, type EventStore, type RecordedEvent } from '@harborguard/eventstore';
 import { AppError } from '../domain/errors.js';
 import type { ReadModels } from './read-models.js';
 import { toJobRow, type Sensor } from './records.js';
@@ -27,6 +27,8 @@ export type LiveSensor = (sensorId: string) => { lastContactAt: number } | undef
 const RECENT_JOBS = 5;
 /** Sorts after every offline sensor and before every connected one. */
 const LAST_OFFLINE_KEY: SensorSortKey = [0, '\u{10FFFF}', '\u{10FFFF}'];
+/** Events read from the log at a time while answering an audit query. */
+const AUDIT_PAGE = 1000;
 /** One audit page reads at most this many events of the log, so a sparse filter cannot stall a request. */
 const AUDIT_SCAN_LIMIT = 20_000;
 
@@ -196,39 +198,44 @@ export class ReadQueries {
     return rows.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
-  /** The org's events in store order, paged by position. */
+  /** The org's events in store order, each once, paged by position. */
   async auditEvents(orgId: string, query: AuditQuery): Promise<{ events: AuditEvent[]; next: string | null }> {
     const stream = query.sensorId !== undefined ? `sensor-${query.sensorId}` : query.stream;
-    const after = query.after === undefined ? null : BigInt(query.after);
     const since = query.since === undefined ? null : Date.parse(query.since);
     const until = query.until === undefined ? null : Date.parse(query.until);
-    const events: AuditEvent[] = [];
+    const filter = { ...(stream !== undefined ? { streamPrefixes: [stream] } : {}), ...(query.type !== undefined ? { eventTypes: [query.type] } : {}) };
     const keep = (event: RecordedEvent) =>
       event.metadata['orgId'] === orgId &&
       (stream === undefined || event.streamName === stream) &&
       (query.type === undefined || event.type === query.type) &&
       (since === null || event.recordedAt.getTime() >= since);
 
-    let from: bigint | 'start' = after ?? 'start';
+    const events: AuditEvent[] = [];
+    // Reads start at their position, inclusive: `seen` is the last event handled, skipped when read again.
+    let seen: bigint | null = query.after === undefined ? null : BigInt(query.after);
     let scanned = 0;
     for (;;) {
-      const page = await this.store.readAll({
-        fromPosition: from,
-        maxCount: 1000,
-        filter: { ...(stream !== undefined ? { streamPrefixes: [stream] } : {}), ...(query.type !== undefined ? { eventTypes: [query.type] } : {}) },
-      });
+      const page = await this.auditPage(seen, filter, query.after);
       for (const event of page) {
-        if (after !== null && event.position <= after) continue;
+        if (seen !== null && event.position <= seen) continue;
         if (until !== null && event.recordedAt.getTime() > until) return { events, next: null };
-        scanned++;
         if (keep(event)) {
           if (events.length === query.limit) return { events, next: events.at(-1)!.position };
           events.push(auditEvent(event));
         }
-        if (scanned >= AUDIT_SCAN_LIMIT) return { events, next: event.position.toString() };
+        seen = event.position;
+        if (++scanned >= AUDIT_SCAN_LIMIT) return { events, next: event.position.toString() };
       }
-      if (page.length < 1000) return { events, next: null };
-      from = page.at(-1)!.position;
+      if (page.length < AUDIT_PAGE) return { events, next: null };
+    }
+  }
+
+  private async auditPage(from: bigint | null, filter: AllFilter, after: string | undefined): Promise<RecordedEvent[]> {
+    try {
+      return await this.store.readAll({ fromPosition: from ?? 'start', maxCount: AUDIT_PAGE, filter });
+    } catch (error) {
+      if (error instanceof InvalidPosition) throw new AppError('bad_request', `after: ${after} is not a position of this log; pass the "next" cursor of an earlier page`);
+      throw error;
     }
   }
 
