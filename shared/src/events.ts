@@ -39,7 +39,7 @@ export const eventCatalog = {
 
   // token-<id>: operator / auditor / admin bearer tokens (hash only)
   TokenCreated: z.object({ tokenId: id, orgId: id, name: z.string(), role: Role, tokenHash: z.string().length(64), bootstrap: z.boolean().optional() }),
-  TokenRevoked: z.object({ tokenId: id }),
+  TokenRevoked: z.object({ tokenId: id, reason: z.string().optional() }),
 
   // apikey-<id>: sensor API keys (hash only)
   ApiKeyCreated: z.object({ apiKeyId: id, orgId: id, name: z.string(), keyHash: z.string().length(64), keyPrefix: z.string() }),

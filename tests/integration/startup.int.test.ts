@@ -35,6 +35,13 @@ async function freePort(): Promise<number> {
 }
 
 describe('start-up', () => {
+  it('refuses an admin token that is easy to guess, with exit code 2 and the variable named', async () => {
+    const { code, output } = await run({ HARBORGUARD_DATA_DIR: tempDir(), HARBORGUARD_ADMIN_TOKEN: 'xxxxxxxxxxxxxxxxxxxxxxxx' });
+    expect(code).toBe(2);
+    expect(output).toContain('HARBORGUARD_ADMIN_TOKEN is too easy to guess');
+    expect(output).not.toContain('xxxxxxxxxxxxxxxxxxxxxxxx');
+  });
+
   it('refuses a wrong setting with a message naming the variable', async () => {
     const { code, output } = await run({ HARBORGUARD_DATA_DIR: tempDir(), HARBORGUARD_OFFLINE_AFTER_MS: 'soon' });
     expect(code).toBe(2);

@@ -15,6 +15,8 @@ export interface TestServerOptions {
   clock?: SimulatedClock;
   offlineAfterMs?: number;
   keyRotationGraceMs?: number;
+  /** The configured bootstrap admin token; ADMIN_TOKEN by default. */
+  adminToken?: string;
   /** Where the service's log lines go; dropped by default. */
   log?: (line: string) => void;
   /** HTTP edge settings (origins, metrics token, limits); the app, clock and log are the test server's. */
@@ -50,7 +52,7 @@ export class TestServer {
       heartbeatIntervalMs: 30_000,
       pollIntervalMs: 10_000,
       keyRotationGraceMs: options.keyRotationGraceMs ?? 24 * 60 * 60 * 1000,
-      adminToken: ADMIN_TOKEN,
+      adminToken: options.adminToken ?? ADMIN_TOKEN,
       log: options.log ?? (() => {}),
       showAdminToken: (token) => shown.push(token),
     });

@@ -37,7 +37,8 @@ export class AccessService {
 
   /**
    * First start: the default org and an admin token. The token is the configured one, or a
-   * generated one returned so the caller can show it once.
+   * generated one returned so the caller can show it once. A newly configured token replaces
+   * the bootstrap tokens before it: they are revoked.
    */
   async bootstrap(configuredAdminToken: string | undefined): Promise<{ generatedAdminToken: string | null }> {
     const { handler, states, indexes, clock } = this.services;
@@ -55,7 +56,17 @@ export class AccessService {
       { type: 'CreateToken', tokenId, orgId: DEFAULT_ORG_ID, name: 'admin', role: 'admin', tokenHash: sha256Hex(secret), bootstrap: true },
       context,
     );
+    if (configuredAdminToken !== undefined) await this.revokeBootstrapTokensBut(tokenId, context);
     return { generatedAdminToken: configuredAdminToken === undefined ? secret : null };
+  }
+
+  private async revokeBootstrapTokensBut(keptId: string, context: WriteContext): Promise<void> {
+    const { handler, states } = this.services;
+    const replaced = [...states.all('token')].filter((t) => t.bootstrap && !t.revoked && t.id !== keptId);
+    for (const token of replaced) {
+      const command = { type: 'RevokeToken', tokenId: token.id, orgId: token.orgId, reason: 'replaced by a newly configured HARBORGUARD_ADMIN_TOKEN' } as const;
+      await handler.handle(tokenStream(token.id), tokenDecider, command, context);
+    }
   }
 
   authenticateSensor(authorization: string | undefined): SensorPrincipal {

@@ -43,6 +43,8 @@ describe('loadConfig', () => {
     ['HARBORGUARD_OFFLINE_AFTER_MS', '1.5'],
     ['EVENTSTORE_URL', 'http://localhost:2113'],
     ['HARBORGUARD_ADMIN_TOKEN', 'short'],
+    ['HARBORGUARD_ADMIN_TOKEN', 'aaaaaaaaaaaaaaaaaaaaaaaa'],
+    ['HARBORGUARD_ADMIN_TOKEN', 'abababababababababab'],
     ['HARBORGUARD_ALLOWED_ORIGINS', 'https://hg.example.com/dashboard'],
     ['HARBORGUARD_METRICS_TOKEN', 'short'],
     ['HARBORGUARD_MAX_UPLOAD_BYTES', '0'],

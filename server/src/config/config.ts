@@ -16,7 +16,11 @@ const ConfigSchema = z.object({
   HARBORGUARD_HEARTBEAT_INTERVAL_MS: positiveInt('HARBORGUARD_HEARTBEAT_INTERVAL_MS').default(30_000),
   HARBORGUARD_POLL_INTERVAL_MS: positiveInt('HARBORGUARD_POLL_INTERVAL_MS').default(10_000),
   HARBORGUARD_KEY_ROTATION_GRACE_MS: positiveInt('HARBORGUARD_KEY_ROTATION_GRACE_MS').default(24 * 60 * 60 * 1000),
-  HARBORGUARD_ADMIN_TOKEN: z.string().min(16, 'HARBORGUARD_ADMIN_TOKEN must be at least 16 characters').optional(),
+  HARBORGUARD_ADMIN_TOKEN: z
+    .string()
+    .min(16, 'HARBORGUARD_ADMIN_TOKEN must be at least 16 characters')
+    .refine((token) => new Set(token).size >= 6, 'HARBORGUARD_ADMIN_TOKEN is too easy to guess: use at least 6 different characters (e.g. `openssl rand -hex 24`)')
+    .optional(),
   HARBORGUARD_ALLOWED_ORIGINS: z
     .string()
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))

@@ -55,7 +55,7 @@ export const orgDecider: Decider<Org | null, OrgCommand, OrgEvent> = {
 export type TokenEvent = EventsOf<'TokenCreated' | 'TokenRevoked'>;
 export type TokenCommand =
   | { type: 'CreateToken'; tokenId: string; orgId: string; name: string; role: Role; tokenHash: string; bootstrap?: boolean }
-  | { type: 'RevokeToken'; tokenId: string; orgId: string };
+  | { type: 'RevokeToken'; tokenId: string; orgId: string; reason?: string };
 
 export const tokenDecider: Decider<Token | null, TokenCommand, TokenEvent> = {
   initialState: () => null,
@@ -67,7 +67,8 @@ export const tokenDecider: Decider<Token | null, TokenCommand, TokenEvent> = {
       return [{ type: 'TokenCreated', data: { ...data, ...(bootstrap ? { bootstrap } : {}) } }];
     }
     if (!state || state.orgId !== command.orgId) throw new AppError('not_found', `Token ${command.tokenId} not found`);
-    return state.revoked ? [] : [{ type: 'TokenRevoked', data: { tokenId: state.id } }];
+    if (state.revoked) return [];
+    return [{ type: 'TokenRevoked', data: { tokenId: state.id, ...(command.reason ? { reason: command.reason } : {}) } }];
   },
 };
 
