@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     pollIntervalMs: config.pollIntervalMs,
     keyRotationGraceMs: config.keyRotationGraceMs,
+    maxSensorsPerOrg: config.maxSensorsPerOrg,
     adminToken: config.adminToken,
     readModelStore: new SqliteReadModelStore(join(config.dataDir, 'readmodels.sqlite')),
     log,

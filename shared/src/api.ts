@@ -7,6 +7,9 @@ const text = (max: number) => z.string().trim().max(max, `must be at most ${max}
 const requiredText = (max: number) => text(max).min(1, 'must not be empty');
 const entityId = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
 
+const MAX_SCANNERS = 32;
+const clip = (value: string, max: number) => value.trim().slice(0, max);
+
 export const SensorDetailsInput = z.object({
   name: text(200).default(''),
   hostname: text(255).default(''),
@@ -14,7 +17,12 @@ export const SensorDetailsInput = z.object({
   os: text(64).default(''),
   arch: text(64).default(''),
   capabilities: z.array(requiredText(64)).max(32).default(['scan']),
-  scannerVersions: z.record(text(64), text(64)).default({}),
+  // A scanner's version is the first line it prints: a long one is cut, never refused.
+  scannerVersions: z
+    .record(z.string(), z.string())
+    .refine((versions) => Object.keys(versions).length <= MAX_SCANNERS, `must list at most ${MAX_SCANNERS} scanners`)
+    .transform((versions) => Object.fromEntries(Object.entries(versions).map(([name, version]) => [clip(name, 64), clip(version, 128)])))
+    .default({}),
 });
 
 export const RegisterInput = SensorDetailsInput.extend({

@@ -15,6 +15,7 @@ export interface TestServerOptions {
   clock?: SimulatedClock;
   offlineAfterMs?: number;
   keyRotationGraceMs?: number;
+  maxSensorsPerOrg?: number;
   /** The configured bootstrap admin token; ADMIN_TOKEN by default. */
   adminToken?: string;
   /** Where the service's log lines go; dropped by default. */
@@ -53,6 +54,7 @@ export class TestServer {
       pollIntervalMs: 10_000,
       keyRotationGraceMs: options.keyRotationGraceMs ?? 24 * 60 * 60 * 1000,
       adminToken: options.adminToken ?? ADMIN_TOKEN,
+      ...(options.maxSensorsPerOrg === undefined ? {} : { maxSensorsPerOrg: options.maxSensorsPerOrg }),
       log: options.log ?? (() => {}),
       showAdminToken: (token) => shown.push(token),
     });

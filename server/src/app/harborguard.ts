@@ -27,6 +27,8 @@ export interface HarborGuardOptions {
   heartbeatIntervalMs: number;
   pollIntervalMs: number;
   keyRotationGraceMs: number;
+  /** How many sensors one org may have; unlimited when unset. */
+  maxSensorsPerOrg?: number;
   adminToken?: string | undefined;
   log?: (line: string) => void;
   /** Where the generated admin token is shown, once. Defaults to the console. */
@@ -78,7 +80,7 @@ export class HarborGuard {
     this.access = new AccessService(services, options.keyRotationGraceMs);
     this.registries = new RegistryService(services);
     this.jobs = new JobService(services, this.registries);
-    this.sensors = new SensorService(services, this.jobs, this.registries);
+    this.sensors = new SensorService(services, this.jobs, this.registries, options.maxSensorsPerOrg ?? Number.POSITIVE_INFINITY);
     this.reactions = new Reactions(services, this.jobs, this.registries, this.log);
     this.scheduler = new RegistryScheduler(services, this.jobs, this.log);
     const readModelStore = options.readModelStore ?? new MemoryReadModelStore();

@@ -43,6 +43,7 @@ export class SensorService {
     private readonly services: Services,
     private readonly jobs: JobService,
     private readonly registries: RegistryService,
+    private readonly maxSensorsPerOrg: number,
   ) {}
 
   /**
@@ -173,11 +174,26 @@ export class SensorService {
     });
   }
 
-  /** Registers through the sensor's decider, and starts the actor of a sensor that has none. */
+  /**
+   * Registers through the sensor's decider, and starts the actor of a sensor that has none. A row
+   * that would be new counts against the org's sensor limit; the org's new rows are made one at
+   * a time, so the limit holds under concurrent registrations.
+   */
   private async decide(sensorId: string, command: SensorCommand, principal: SensorPrincipal, at: number): Promise<void> {
-    const { events } = await this.services.handler.handle(sensorStream(sensorId), sensorDecider, command, sensorContext(principal, sensorId, at));
+    const { handler, states, indexes, supervisor, locks } = this.services;
+    const current = states.state('sensor', sensorStream(sensorId));
+    const handle = () => handler.handle(sensorStream(sensorId), sensorDecider, command, sensorContext(principal, sensorId, at));
+    const { events } =
+      current !== null && !current.deleted
+        ? await handle()
+        : await locks.run(`new-sensor:${principal.orgId}`, () => {
+            if (indexes.sensorCount(principal.orgId) >= this.maxSensorsPerOrg) {
+              throw new AppError('forbidden', `This org has reached its limit of ${this.maxSensorsPerOrg} sensors (HARBORGUARD_MAX_SENSORS_PER_ORG); delete sensors it no longer uses`);
+            }
+            return handle();
+          });
     const registered = events.some((event) => event.type === 'SensorRegistered');
-    if (registered || !this.services.supervisor.has(sensorId)) this.services.supervisor.start(sensorId, principal.orgId, at);
+    if (registered || !supervisor.has(sensorId)) supervisor.start(sensorId, principal.orgId, at);
   }
 
   private touch(sensorId: string, context: WriteContext, sensorTime?: number): Promise<unknown> {

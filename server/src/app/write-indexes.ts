@@ -29,6 +29,7 @@ export class WriteIndexes {
   private readonly tokenIdByHash = new Map<string, string>();
   private readonly sensorIdByIdentity = new Map<string, string>();
   private readonly sensorsOfRegistry = new Map<string, Set<string>>();
+  private readonly sensorCountOf = new Map<string, number>();
   /** Waiting jobs per registry, in the order they were scheduled (a Set keeps insertion order). */
   private readonly pendingOfRegistry = new Map<string, Set<string>>();
   private readonly assignedOfSensor = new Map<string, Set<string>>();
@@ -49,6 +50,11 @@ export class WriteIndexes {
 
   sensorIdOf(identity: Pick<Sensor, 'orgId' | 'name' | 'hostname'>): string | undefined {
     return this.sensorIdByIdentity.get(identityKey(identity));
+  }
+
+  /** Live sensors of an org. */
+  sensorCount(orgId: string): number {
+    return this.sensorCountOf.get(orgId) ?? 0;
   }
 
   sensorsBoundTo(registryId: string): readonly string[] {
@@ -86,6 +92,10 @@ export class WriteIndexes {
   }
 
   private followSensor(before: Sensor | null, after: Sensor | null): void {
+    if (live(before) !== live(after)) {
+      const orgId = (after ?? before)!.orgId;
+      this.sensorCountOf.set(orgId, this.sensorCount(orgId) + (live(after) ? 1 : -1));
+    }
     if (live(before)) {
       if (this.sensorIdByIdentity.get(identityKey(before)) === before.id) this.sensorIdByIdentity.delete(identityKey(before));
       if (before.registryId) removeFrom(this.sensorsOfRegistry, before.registryId, before.id);

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
     expect(config.allowedOrigins).toEqual([]);
     expect(config.metricsToken).toBeUndefined();
     expect(config.maxUploadBytes).toBe(64 * 1024 * 1024);
+    expect(config.maxSensorsPerOrg).toBe(100_000);
   });
 
   it('reads every variable', () => {
@@ -48,6 +49,7 @@ describe('loadConfig', () => {
     ['HARBORGUARD_ALLOWED_ORIGINS', 'https://hg.example.com/dashboard'],
     ['HARBORGUARD_METRICS_TOKEN', 'short'],
     ['HARBORGUARD_MAX_UPLOAD_BYTES', '0'],
+    ['HARBORGUARD_MAX_SENSORS_PER_ORG', '0'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

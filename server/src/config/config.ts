@@ -28,6 +28,7 @@ const ConfigSchema = z.object({
     .default([]),
   HARBORGUARD_METRICS_TOKEN: z.string().min(16, 'HARBORGUARD_METRICS_TOKEN must be at least 16 characters').optional(),
   HARBORGUARD_MAX_UPLOAD_BYTES: positiveInt('HARBORGUARD_MAX_UPLOAD_BYTES').default(64 * 1024 * 1024),
+  HARBORGUARD_MAX_SENSORS_PER_ORG: positiveInt('HARBORGUARD_MAX_SENSORS_PER_ORG').default(100_000),
 });
 
 /** An origin as browsers send it: scheme, host and port only. */
@@ -55,6 +56,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** The largest scan results upload; every other request body is limited to 1 MiB. */
   maxUploadBytes: number;
+  /** How many sensors one org may have (rows re-created from a bare request count too). */
+  maxSensorsPerOrg: number;
 }
 
 export class ConfigError extends Error {
@@ -90,5 +93,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: c.HARBORGUARD_ALLOWED_ORIGINS,
     metricsToken: c.HARBORGUARD_METRICS_TOKEN,
     maxUploadBytes: c.HARBORGUARD_MAX_UPLOAD_BYTES,
+    maxSensorsPerOrg: c.HARBORGUARD_MAX_SENSORS_PER_ORG,
   };
 }
