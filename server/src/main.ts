@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     allowedOrigins: config.allowedOrigins,
     metricsToken: config.metricsToken,
     maxUploadBytes: config.maxUploadBytes,
+    publicUrl: config.publicUrl,
   });
   const running = await listen(server, config.port, config.host);
   log(`HarborGuard Sensor Health listening on ${running.url}`);
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
     pollIntervalMs: config.pollIntervalMs,
     keyRotationGraceMs: config.keyRotationGraceMs,
     maxSensorsPerOrg: config.maxSensorsPerOrg,
+    sessionIdleMs: config.sessionIdleMs,
+    sessionMaxMs: config.sessionMaxMs,
     adminToken: config.adminToken,
     readModelStore: new SqliteReadModelStore(join(config.dataDir, 'readmodels.sqlite')),
     log,

@@ -41,6 +41,10 @@ export const eventCatalog = {
   TokenCreated: z.object({ tokenId: id, orgId: id, name: z.string(), role: Role, tokenHash: z.string().length(64), bootstrap: z.boolean().optional() }),
   TokenRevoked: z.object({ tokenId: id, reason: z.string().optional() }),
 
+  // session-<id>: a person signed in to the dashboard with a token (the session secret's hash only)
+  SessionStarted: z.object({ sessionId: id, tokenId: id, sessionHash: z.string().length(64), address: z.string().max(100), userAgent: z.string().max(300).optional(), expiresAt: isoTime }),
+  SessionEnded: z.object({ sessionId: id, reason: z.string() }),
+
   // apikey-<id>: sensor API keys (hash only)
   ApiKeyCreated: z.object({ apiKeyId: id, orgId: id, name: z.string(), keyHash: z.string().length(64), keyPrefix: z.string() }),
   ApiKeyRotated: z.object({ apiKeyId: id, keyHash: z.string().length(64), keyPrefix: z.string(), previousKeyHash: z.string().length(64), previousValidUntil: isoTime }),
@@ -119,4 +123,4 @@ export function validateEvent(type: string, data: unknown, metadata: unknown): s
 }
 
 /** Fields holding secret hashes: kept in the log so state can be rebuilt, redacted wherever events are shown. */
-export const SECRET_EVENT_FIELDS = ['tokenHash', 'keyHash', 'previousKeyHash'] as const;
+export const SECRET_EVENT_FIELDS = ['tokenHash', 'keyHash', 'previousKeyHash', 'sessionHash'] as const;

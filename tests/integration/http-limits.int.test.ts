@@ -100,7 +100,7 @@ describe('HTTP limits', () => {
     const trpcLimited = await fetch(`${server.url}/api/trpc/session.whoami`, { headers: bearer(wrong) });
     expect(trpcLimited.status).toBe(429);
     expect(Number(trpcLimited.headers.get('retry-after'))).toBeGreaterThan(0);
-    const signIn = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: wrong }) });
+    const signIn = await fetch(`${server.url}/api/session`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: server.url }, body: JSON.stringify({ token: wrong }) });
     expect(signIn.status).toBe(429);
 
     expect((await wire(server.url, key, 'POST', '/api/agent/heartbeat', { agentId: id })).status).toBe(200);

@@ -16,6 +16,8 @@ export interface TestServerOptions {
   offlineAfterMs?: number;
   keyRotationGraceMs?: number;
   maxSensorsPerOrg?: number;
+  sessionIdleMs?: number;
+  sessionMaxMs?: number;
   /** The configured bootstrap admin token; ADMIN_TOKEN by default. */
   adminToken?: string;
   /** Where the service's log lines go; dropped by default. */
@@ -55,6 +57,8 @@ export class TestServer {
       keyRotationGraceMs: options.keyRotationGraceMs ?? 24 * 60 * 60 * 1000,
       adminToken: options.adminToken ?? ADMIN_TOKEN,
       ...(options.maxSensorsPerOrg === undefined ? {} : { maxSensorsPerOrg: options.maxSensorsPerOrg }),
+      ...(options.sessionIdleMs === undefined ? {} : { sessionIdleMs: options.sessionIdleMs }),
+      ...(options.sessionMaxMs === undefined ? {} : { sessionMaxMs: options.sessionMaxMs }),
       log: options.log ?? (() => {}),
       showAdminToken: (token) => shown.push(token),
     });

@@ -15,7 +15,7 @@ export interface ApiServices {
   readonly ready: boolean;
   readonly access: Pick<
     AccessService,
-    'authenticateSensor' | 'authenticateUser' | 'createApiKey' | 'rotateApiKey' | 'revokeApiKey' | 'createToken' | 'listTokens' | 'revokeToken' | 'createOrg'
+    'authenticateSensor' | 'authenticateUser' | 'startSession' | 'endSession' | 'createApiKey' | 'rotateApiKey' | 'revokeApiKey' | 'createToken' | 'listTokens' | 'revokeToken' | 'createOrg'
   >;
   readonly sensors: Pick<SensorService, 'register' | 'heartbeat' | 'quietHeartbeat' | 'poll' | 'report' | 'upload' | 'ack' | 'bindRegistry' | 'delete'>;
   readonly jobs: Pick<JobService, 'scanNow' | 'cancel'>;

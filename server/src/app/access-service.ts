@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Role } from '@harborguard/shared';
 import { apiKeyDecider, checkApiKey, checkToken, checkTokenOrg, DEFAULT_ORG_ID, orgDecider, tokenDecider } from '../domain/credentials.js';
 import { AppError } from '../domain/errors.js';
-import { apiKeyStream, orgStream, tokenStream } from '../domain/streams.js';
+import { sessionDecider, sessionRefusal, type Session } from '../domain/session.js';
+import { apiKeyStream, orgStream, sessionStream, tokenStream } from '../domain/streams.js';
 import type { WriteContext } from '../core/event-writer.js';
 import type { Services } from './services.js';
-import { newApiKey, newUserToken, secretPrefix, sha256Hex } from './secrets.js';
+import { newApiKey, newSessionSecret, newUserToken, SESSION_SECRET_PREFIX, secretPrefix, sha256Hex } from './secrets.js';
 import { actorOf, type SensorPrincipal, type UserPrincipal } from './principal.js';
 
 export interface TokenView {
@@ -28,11 +29,27 @@ export function bearerSecret(header: string | undefined): string {
   return match[1];
 }
 
-/** Orgs, user tokens and sensor API keys: who may call what. */
+/** How long a dashboard session lasts: unused, and at most. */
+export interface SessionLimits {
+  idleMs: number;
+  maxMs: number;
+}
+
+/** Where a sign-in came from, for the audit trail. */
+export interface SignInOrigin {
+  address: string;
+  userAgent?: string | undefined;
+}
+
+/** Orgs, user tokens, dashboard sessions and sensor API keys: who may call what. */
 export class AccessService {
+  /** When each session was last used. Kept in memory: after a restart a session's idle time starts again. */
+  private readonly sessionLastSeen = new Map<string, number>();
+
   constructor(
     private readonly services: Services,
     private readonly keyRotationGraceMs: number,
+    private readonly sessionLimits: SessionLimits,
   ) {}
 
   /**
@@ -77,8 +94,62 @@ export class AccessService {
     return { kind: 'sensor', orgId: accepted.orgId, apiKeyId: accepted.id };
   }
 
+  /** A person, by a bearer token or a dashboard session secret. */
   authenticateUser(authorization: string | undefined): UserPrincipal {
-    const tokenId = this.services.indexes.tokenIdOf(sha256Hex(bearerSecret(authorization)));
+    const secret = bearerSecret(authorization);
+    if (secret.startsWith(SESSION_SECRET_PREFIX)) return this.authenticateSession(secret);
+    const tokenId = this.services.indexes.tokenIdOf(sha256Hex(secret));
+    return this.userOf(tokenId);
+  }
+
+  /** Signs in with a token: a new session, whose secret is returned once (for the browser's cookie). */
+  async startSession(token: string, origin: SignInOrigin): Promise<{ secret: string; user: UserPrincipal; expiresAt: number }> {
+    const user = this.authenticateUser(`Bearer ${token}`);
+    const secret = newSessionSecret();
+    const sessionId = randomUUID();
+    const context: WriteContext = { orgId: user.orgId, actor: actorOf(user), at: this.services.clock.now() };
+    const command = { type: 'StartSession', sessionId, tokenId: user.tokenId, sessionHash: sha256Hex(secret), ...origin, at: context.at, maxMs: this.sessionLimits.maxMs } as const;
+    const { state } = await this.services.handler.handle(sessionStream(sessionId), sessionDecider, command, context);
+    this.sessionLastSeen.set(sessionId, context.at);
+    return { secret, user, expiresAt: state!.expiresAt };
+  }
+
+  /** Signs out for good: the session's secret no longer lets anyone in. */
+  async endSession(authorization: string | undefined): Promise<void> {
+    const session = this.sessionOf(bearerSecret(authorization));
+    if (!session) return;
+    const context: WriteContext = { orgId: session.orgId, actor: { kind: 'user', id: session.tokenId }, at: this.services.clock.now() };
+    await this.services.handler.handle(sessionStream(session.id), sessionDecider, { type: 'EndSession', reason: 'signed out' }, context);
+    this.sessionLastSeen.delete(session.id);
+  }
+
+  private authenticateSession(secret: string): UserPrincipal {
+    const session = this.sessionOf(secret);
+    if (!session) throw new AppError('unauthorized', 'Invalid session; sign in again');
+    const now = this.services.clock.now();
+    const refusal = sessionRefusal(session, now, this.sessionLastSeen.get(session.id) ?? now, this.sessionLimits.idleMs);
+    if (refusal) {
+      if (session.endedAt === null) this.expire(session);
+      throw new AppError('unauthorized', refusal);
+    }
+    const user = this.userOf(session.tokenId);
+    this.sessionLastSeen.set(session.id, now);
+    return user;
+  }
+
+  /** Records the end of a session found expired (once; the request is refused either way). */
+  private expire(session: Session): void {
+    const context: WriteContext = { orgId: session.orgId, actor: { kind: 'system', id: 'sessions' }, at: this.services.clock.now() };
+    this.sessionLastSeen.delete(session.id);
+    void this.services.handler.handle(sessionStream(session.id), sessionDecider, { type: 'EndSession', reason: 'expired' }, context).catch(() => undefined);
+  }
+
+  private sessionOf(secret: string): Session | null {
+    const id = this.services.indexes.sessionIdOf(sha256Hex(secret));
+    return id === undefined ? null : this.services.states.state('session', sessionStream(id));
+  }
+
+  private userOf(tokenId: string | undefined): UserPrincipal {
     const token = checkToken(tokenId === undefined ? undefined : (this.services.states.state('token', tokenStream(tokenId)) ?? undefined));
     return { kind: 'user', orgId: token.orgId, tokenId: token.id, role: token.role };
   }

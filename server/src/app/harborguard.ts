@@ -27,6 +27,9 @@ export interface HarborGuardOptions {
   heartbeatIntervalMs: number;
   pollIntervalMs: number;
   keyRotationGraceMs: number;
+  /** Dashboard sessions end after this long unused, and this long after sign-in at most. */
+  sessionIdleMs?: number;
+  sessionMaxMs?: number;
   /** How many sensors one org may have; unlimited when unset. */
   maxSensorsPerOrg?: number;
   adminToken?: string | undefined;
@@ -38,6 +41,9 @@ export interface HarborGuardOptions {
 }
 
 const REBUILD_PAGE = 5_000;
+
+const DEFAULT_SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
+const DEFAULT_SESSION_MAX_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** The composition root: write model, actors, the services that change them, and the read side. */
 export class HarborGuard {
@@ -77,7 +83,10 @@ export class HarborGuard {
       supervisor: this.supervisor,
       clock: this.clock,
     };
-    this.access = new AccessService(services, options.keyRotationGraceMs);
+    this.access = new AccessService(services, options.keyRotationGraceMs, {
+      idleMs: options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_MS,
+      maxMs: options.sessionMaxMs ?? DEFAULT_SESSION_MAX_MS,
+    });
     this.registries = new RegistryService(services);
     this.jobs = new JobService(services, this.registries);
     this.sensors = new SensorService(services, this.jobs, this.registries, options.maxSensorsPerOrg ?? Number.POSITIVE_INFINITY);

@@ -16,6 +16,12 @@ export function newUserToken(): string {
   return `hg_tk_${randomBytes(24).toString('hex')}`;
 }
 
+/** A dashboard session's secret: what the browser's cookie holds instead of the token. */
+export const SESSION_SECRET_PREFIX = 'hg_ss_';
+export function newSessionSecret(): string {
+  return `${SESSION_SECRET_PREFIX}${randomBytes(32).toString('hex')}`;
+}
+
 /** The part of a secret safe to show to identify it. */
 export function secretPrefix(secret: string): string {
   return secret.slice(0, 10);

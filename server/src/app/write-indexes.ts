@@ -1,6 +1,7 @@
 import type { ApiKey, Token } from '../domain/credentials.js';
 import type { Job } from '../domain/job.js';
 import type { Sensor } from '../domain/sensor.js';
+import type { Session } from '../domain/session.js';
 import type { StreamKind } from '../domain/streams.js';
 import type { StreamStates } from '../core/stream-states.js';
 
@@ -27,6 +28,7 @@ function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
 export class WriteIndexes {
   private readonly apiKeyIdByHash = new Map<string, string>();
   private readonly tokenIdByHash = new Map<string, string>();
+  private readonly sessionIdByHash = new Map<string, string>();
   private readonly sensorIdByIdentity = new Map<string, string>();
   private readonly sensorsOfRegistry = new Map<string, Set<string>>();
   private readonly sensorCountOf = new Map<string, number>();
@@ -46,6 +48,10 @@ export class WriteIndexes {
 
   tokenIdOf(hash: string): string | undefined {
     return this.tokenIdByHash.get(hash);
+  }
+
+  sessionIdOf(hash: string): string | undefined {
+    return this.sessionIdByHash.get(hash);
   }
 
   sensorIdOf(identity: Pick<Sensor, 'orgId' | 'name' | 'hostname'>): string | undefined {
@@ -87,6 +93,9 @@ export class WriteIndexes {
         return this.followApiKey(before as ApiKey | null, after as ApiKey);
       case 'token':
         if (before === null) this.tokenIdByHash.set((after as Token).hash, (after as Token).id);
+        return;
+      case 'session':
+        if (before === null) this.sessionIdByHash.set((after as Session).hash, (after as Session).id);
         return;
     }
   }

@@ -50,6 +50,8 @@ describe('loadConfig', () => {
     ['HARBORGUARD_METRICS_TOKEN', 'short'],
     ['HARBORGUARD_MAX_UPLOAD_BYTES', '0'],
     ['HARBORGUARD_MAX_SENSORS_PER_ORG', '0'],
+    ['HARBORGUARD_SESSION_IDLE_MS', 'an hour'],
+    ['HARBORGUARD_PUBLIC_URL', 'hg.example.com'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

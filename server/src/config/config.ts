@@ -29,6 +29,9 @@ const ConfigSchema = z.object({
   HARBORGUARD_METRICS_TOKEN: z.string().min(16, 'HARBORGUARD_METRICS_TOKEN must be at least 16 characters').optional(),
   HARBORGUARD_MAX_UPLOAD_BYTES: positiveInt('HARBORGUARD_MAX_UPLOAD_BYTES').default(64 * 1024 * 1024),
   HARBORGUARD_MAX_SENSORS_PER_ORG: positiveInt('HARBORGUARD_MAX_SENSORS_PER_ORG').default(100_000),
+  HARBORGUARD_SESSION_IDLE_MS: positiveInt('HARBORGUARD_SESSION_IDLE_MS').default(12 * 60 * 60 * 1000),
+  HARBORGUARD_SESSION_MAX_MS: positiveInt('HARBORGUARD_SESSION_MAX_MS').default(7 * 24 * 60 * 60 * 1000),
+  HARBORGUARD_PUBLIC_URL: z.url({ error: 'HARBORGUARD_PUBLIC_URL must be a URL like https://hg.example.com' }).optional(),
 });
 
 /** An origin as browsers send it: scheme, host and port only. */
@@ -58,6 +61,11 @@ export interface Config {
   maxUploadBytes: number;
   /** How many sensors one org may have (rows re-created from a bare request count too). */
   maxSensorsPerOrg: number;
+  /** Dashboard sessions end after this long unused, and this long after sign-in at most. */
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  /** Where people reach the service; https makes the session cookie Secure. */
+  publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -94,5 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: c.HARBORGUARD_METRICS_TOKEN,
     maxUploadBytes: c.HARBORGUARD_MAX_UPLOAD_BYTES,
     maxSensorsPerOrg: c.HARBORGUARD_MAX_SENSORS_PER_ORG,
+    sessionIdleMs: c.HARBORGUARD_SESSION_IDLE_MS,
+    sessionMaxMs: c.HARBORGUARD_SESSION_MAX_MS,
+    publicUrl: c.HARBORGUARD_PUBLIC_URL,
   };
 }

@@ -3,6 +3,7 @@ import { apiKeyDecider, orgDecider, tokenDecider } from './credentials.js';
 import { jobDecider } from './job.js';
 import { registryDecider } from './registry.js';
 import { sensorDecider } from './sensor.js';
+import { sessionDecider } from './session.js';
 import type { StreamKind } from './streams.js';
 
 /** The decider that owns each kind of stream. */
@@ -13,6 +14,7 @@ export const decidersByKind = {
   apikey: apiKeyDecider,
   token: tokenDecider,
   org: orgDecider,
+  session: sessionDecider,
 } as const satisfies Record<StreamKind, Pick<Decider<unknown, never, never>, 'initialState'>>;
 
 export type StateOf<K extends StreamKind> = ReturnType<(typeof decidersByKind)[K]['initialState']>;

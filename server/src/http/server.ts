@@ -30,6 +30,8 @@ export interface HttpServerOptions {
   /** The largest scan results upload accepted; 64 MiB by default. Every other body is limited to 1 MiB. */
   maxUploadBytes?: number;
   failedAuthLimits?: FailedAuthLimits;
+  /** Where people reach the service; an https URL makes the session cookie Secure on every answer. */
+  publicUrl?: string | undefined;
   /** Drives the WebSocket authentication deadline; tests pass a simulated one. */
   clock?: Clock;
 }
@@ -71,13 +73,14 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
   });
   const trpc = trpcHttpHandler((req) => contextOf(req), log);
   const wireLimits = { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES };
+  const sessionOptions = { allowedOrigins: options.allowedOrigins ?? [], httpsOnly: options.publicUrl?.startsWith('https:') ?? false, now: () => (options.clock ?? systemClock).now() };
 
   const routes = new Map<string, Handler>([
     ['/healthz', (_req, res) => sendHealth(options.getApp(), res)],
     ['/readyz', (_req, res) => sendReadiness(options.getApp(), res, options.checkReady)],
     ['/metrics', (req, res, request) => handleMetrics(request.context(), options.getApp, options.metricsToken, req, res)],
     [TRPC_PATH, (req, res) => trpc(req, res)],
-    [SESSION_PATH, (req, res, request) => handleSession(request.context(), req, res)],
+    [SESSION_PATH, (req, res, request) => handleSession(request.context(), req, res, sessionOptions)],
   ]);
 
   /** The routes past the exact paths: tRPC procedures, the wire routes, then the dashboard. */
