@@ -19,7 +19,7 @@ import type {
   SubscriptionMessage,
 } from '../port.js';
 import { preflight } from './preflight.js';
-import { ReadAhead } from './read-ahead.js';
+import { ReadAhead, type ForwardPage } from './read-ahead.js';
 import { classifyDatabase, createSchema } from './schema.js';
 import { translateSqliteError } from './sqlite-errors.js';
 
@@ -37,6 +37,8 @@ export interface SqliteEventStoreOptions {
   subscriptionBatchSize?: number;
   /** Read long forward scans of $all ahead on a worker thread (see read-ahead.ts). Default true. */
   readAhead?: boolean;
+  /** Where the store reports trouble it works around (a read-ahead worker that failed). Default: stderr. */
+  log?: (line: string) => void;
 }
 
 /** Columns in the order every read selects them (rows are fetched raw, as arrays). */
@@ -110,17 +112,32 @@ export class SqliteEventStore implements EventStore {
         db.pragma('locking_mode = NORMAL');
         this.#statements.head.get(); // the lock changes at the next access to the table
       },
-      reclaim: () => {
-        try {
-          db.pragma('locking_mode = EXCLUSIVE');
-          db.exec('BEGIN IMMEDIATE; COMMIT');
-        } catch {
-          // The worker's connection is still open (it did not close in time): go on with the shared
-          // lock, which is correct too, rather than have appends wait for the exclusive one.
-          db.pragma('locking_mode = NORMAL');
-        }
-      },
+      reclaim: () => this.#reclaim(options.lockTimeoutMs ?? 500),
+      log: options.log ?? ((line) => console.error(line)),
     });
+  }
+
+  /**
+   * Takes the exclusive lock back once the read-ahead worker's connection is closed. It does not wait
+   * for the lock: should another connection hold a shared one (a process trying to open the file), the
+   * store goes on with its own shared lock, which keeps other processes out as well; appends just take
+   * their lock one by one.
+   */
+  #reclaim(lockTimeoutMs: number): boolean {
+    if (this.#closed) return false;
+    const db = this.#db;
+    db.pragma('busy_timeout = 0');
+    try {
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.exec('BEGIN IMMEDIATE; COMMIT');
+      return true;
+    } catch {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      db.pragma('locking_mode = NORMAL');
+      return false;
+    } finally {
+      db.pragma(`busy_timeout = ${lockTimeoutMs}`);
+    }
   }
 
   /** Opens (creating if missing) the store file. Throws StoreUnavailable naming the file when it cannot. */
@@ -197,7 +214,7 @@ export class SqliteEventStore implements EventStore {
     const fromPosition = from === 'start' ? 0 : from === 'end' ? UNBOUNDED : Number(from);
     const limit = options.maxCount ?? 1000;
     if (!forwards) return this.#run('reading $all', () => this.#readAllRows(this.#readAllShape(false, options.filter), fromPosition, limit).map(toRecordedEvent));
-    return this.#run('reading $all', () => this.#readForwards(fromPosition, limit, options.filter));
+    return (await this.#readForwards('reading $all', fromPosition, limit, options.filter)).events;
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AsyncIterable<SubscriptionMessage> {
@@ -240,18 +257,31 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * A forward page of $all from `from` (inclusive). Served by the read-ahead worker while a long scan
-   * goes on; a scan that has read READ_AHEAD_AFTER events page after page starts it.
+   * goes on; a scan that has read READ_AHEAD_AFTER events page after page starts it. A short page comes
+   * with the head of the log (see ForwardPage).
    */
-  #readForwards(from: number, limit: number, filter: AllFilter | undefined): RecordedEvent[] {
-    const shape = this.#readAllShape(true, filter);
-    const { key, where, params } = shape;
-    const ahead = this.#readAhead.take(key, from, limit, (rest, count) => this.#readAllRows(shape, rest, count).map(toRecordedEvent));
+  async #readForwards(action: string, from: number, limit: number, filter: AllFilter | undefined): Promise<ForwardPage> {
+    const shape = this.#run(action, () => this.#readAllShape(true, filter));
+    const readInProcess = (start: number, count: number): ForwardPage =>
+      this.#run(action, () => {
+        const events = this.#readAllRows(shape, start, count).map(toRecordedEvent);
+        // Read in the same synchronous step as the page: nothing can commit in between.
+        const head = events.length < count ? ((this.#statements.head.get() as number | null) ?? 0) : null;
+        return { events, head };
+      });
+    const ahead = this.#readAhead.take(shape.key, from, limit, readInProcess);
     if (ahead) return ahead;
-    const events = this.#readAllRows(shape, from, limit).map(toRecordedEvent);
+    const page = readInProcess(from, limit);
+    this.#noteScan(shape, from, limit, page.events);
+    return page;
+  }
+
+  /** Starts the read-ahead once a forward scan has gone on long enough. */
+  #noteScan({ key, where, params }: ReadAllShape, from: number, limit: number, events: RecordedEvent[]): void {
     const last = events[events.length - 1];
     if (!this.#readAheadEnabled || last === undefined || events.length < limit || limit < READ_AHEAD_MIN_PAGE) {
       this.#scan.key = '';
-      return events;
+      return;
     }
     const scan = this.#scan;
     const continues = scan.key === key && (from === scan.last || from === scan.last + 1);
@@ -262,7 +292,6 @@ export class SqliteEventStore implements EventStore {
       scan.key = '';
       this.#readAhead.start(key, where, params, last);
     }
-    return events;
   }
 
   /**
@@ -307,16 +336,10 @@ export class SqliteEventStore implements EventStore {
     let caughtUp = false;
     const stopped = () => this.#closed || signal?.aborted === true;
     while (!stopped()) {
-      const { events, scanned } = this.#run('following $all', () => {
-        const events = this.#readForwards(cursor + 1, this.#batchSize, filter);
-        let scanned = events.length > 0 ? Number(events[events.length - 1]!.position) : cursor;
-        if (events.length < this.#batchSize) {
-          // A short page reached the head. Read it in the same synchronous step: nothing can commit in
-          // between, so the positions up to it that the page skipped did not match the filter.
-          scanned = Math.max(scanned, (this.#statements.head.get() as number | null) ?? 0);
-        }
-        return { events, scanned };
-      });
+      const { events, head } = await this.#readForwards('following $all', cursor + 1, this.#batchSize, filter);
+      // A short page reached the head, read with it: the positions up to it that the page skipped did
+      // not match the filter.
+      const scanned = Math.max(events.length > 0 ? Number(events[events.length - 1]!.position) : cursor, head ?? 0);
       for (const event of events) {
         yield { kind: 'event', event };
         if (stopped()) return;
@@ -328,8 +351,10 @@ export class SqliteEventStore implements EventStore {
         yield { kind: 'caughtUp', position: cursor > 0 ? BigInt(cursor) : null };
         continue;
       }
-      // Registered synchronously after an empty read, so no append can slip in unnoticed.
-      await this.#appended.next(signal);
+      // Sleeps unless something was appended since the read: the head is checked and the wake-up
+      // registered in one synchronous step, so no append can slip in unnoticed.
+      if (stopped()) return;
+      if (((this.#run('following $all', () => this.#statements.head.get()) as number | null) ?? 0) <= cursor) await this.#appended.next(signal);
     }
   }
 
