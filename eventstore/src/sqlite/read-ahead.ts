@@ -1,6 +1,7 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
-import type { EventMetadata, RecordedEvent } from '../port.js';
+import type { RecordedEvent } from '../port.js';
 import { CONTROL_CELLS, COMMANDS, GENERATION, POSTED, TAKEN, type ChunkReply, type Command, type ReadAheadWorkerData, type Reply } from './read-ahead-protocol.js';
+import { Scan } from './read-ahead-scan.js';
 import { startWorker } from './start-worker.js';
 
 /**
@@ -31,8 +32,6 @@ const AHEAD = 16;
 const FETCH_TIMEOUT_MS = 10_000;
 /** A scan nobody has read from for this long is stopped, so that its chunks do not sit in memory. */
 const IDLE_MS = 1000;
-/** Fields per event in a chunk. */
-const FIELDS = 8;
 
 /** A page read in-process; `head` is the log's head read in the same synchronous step, when the page is short. */
 export interface ForwardPage {
@@ -41,23 +40,6 @@ export interface ForwardPage {
 }
 
 export type ReadRest = (from: number, limit: number) => ForwardPage;
-
-interface Scan {
-  key: string;
-  /** Position of the last event handed out. */
-  servedTo: number;
-  /** Every matching event after `servedTo` up to `coveredTo` is in the current chunk. */
-  coveredTo: number;
-  /** The worker reached the head: nothing more will come for this scan. */
-  ended: boolean;
-  /** Position of the last event read from a chunk (served or skipped): they must rise. */
-  seen: number;
-  /** Kept for reads that resume inclusively from the last event they were given. */
-  lastServed: RecordedEvent | null;
-  chunk: unknown[];
-  index: number;
-  lastUsed: number;
-}
 
 export interface ReadAheadHooks {
   /** Called before the worker opens its connection: the store lets other connections read. */
@@ -109,17 +91,16 @@ export class ReadAhead {
    * caller was just given. `where` has one placeholder for the start position first, then `params`.
    */
   start(key: string, where: string, params: unknown[], last: RecordedEvent): void {
-    const after = Number(last.position);
     if (this.#failed || this.#outOfOrder || this.#closing) return;
     if (!this.#worker) this.#spawn();
     // The scan is set first: while one is set, the store does not take the file back (see #reclaimIfIdle).
-    this.#scan = { key, servedTo: after, coveredTo: after, ended: false, seen: after, lastServed: last, chunk: [], index: 0, lastUsed: Date.now() };
+    this.#scan = new Scan(key, last);
     this.#newGeneration();
     if (!this.#shared) {
       this.#hooks.share();
       this.#shared = true;
     }
-    this.#send({ kind: 'read', generation: this.#generation, where, params, from: after + 1, limit: FIRST_CHUNK });
+    this.#send({ kind: 'read', generation: this.#generation, where, params, from: Number(last.position) + 1, limit: FIRST_CHUNK });
     if (!this.#idleTimer) {
       this.#idleTimer = setInterval(() => {
         if (this.#scan && !this.#busy && Date.now() - this.#scan.lastUsed > IDLE_MS) this.stop();
@@ -139,7 +120,7 @@ export class ReadAhead {
     const out: RecordedEvent[] = [];
     if (from <= scan.servedTo) {
       // Only a repeat of the last event served (reads that resume inclusively from it) is possible.
-      if (scan.lastServed === null || from !== scan.servedTo) return null;
+      if (from !== scan.servedTo) return null;
       out.push(scan.lastServed);
     }
     this.#busy = true;
@@ -183,9 +164,12 @@ export class ReadAhead {
 
   async #serve(scan: Scan, from: number, limit: number, out: RecordedEvent[], readRest: ReadRest): Promise<ForwardPage> {
     while (out.length < limit) {
-      if (scan.index < scan.chunk.length) {
-        if (!this.#serveRow(scan, from, out)) break;
-        continue;
+      if (scan.hasRows) {
+        if (scan.serveRow(from, out)) continue;
+        // Never expected (see above), but never trusted either: later scans do without the worker.
+        this.#outOfOrder = true;
+        this.#hooks.log(`Event store ${this.#file}: read-ahead returned positions out of order; reading in-process from now on`);
+        break;
       }
       if (scan.ended || !(this.#nextChunk(scan) || (await this.#awaitChunk(scan)))) break;
     }
@@ -198,39 +182,6 @@ export class ReadAhead {
     const rest = readRest(Math.max(from, scan.coveredTo + 1), limit - out.length);
     for (const event of rest.events) out.push(event);
     return { events: out, head: rest.head };
-  }
-
-  /** Moves one row of the current chunk into `out` (unless before `from`); false when rows are out of order. */
-  #serveRow(scan: Scan, from: number, out: RecordedEvent[]): boolean {
-    const a = scan.chunk;
-    const i = scan.index;
-    scan.index = i + FIELDS;
-    const position = a[i] as number;
-    if (position <= scan.seen) {
-      // Never expected (see above), but never trusted either: what follows the last event served is
-      // read in-process, and later scans do without the worker.
-      this.#outOfOrder = true;
-      this.#hooks.log(`Event store ${this.#file}: read-ahead returned positions out of order; reading in-process from now on`);
-      scan.coveredTo = scan.servedTo;
-      scan.chunk = [];
-      scan.index = 0;
-      scan.ended = true;
-      return false;
-    }
-    scan.seen = position;
-    if (position < from) return true;
-    out.push({
-      id: a[i + 3] as string,
-      streamName: a[i + 1] as string,
-      revision: BigInt(a[i + 2] as number),
-      position: BigInt(position),
-      type: a[i + 4] as string,
-      data: a[i + 5],
-      metadata: a[i + 6] as EventMetadata,
-      recordedAt: new Date(a[i + 7] as number),
-    });
-    scan.servedTo = position;
-    return true;
   }
 
   /** Waits, without blocking, until a chunk of the scan arrives; false when none will (see #nextChunk). */
@@ -272,19 +223,14 @@ export class ReadAhead {
     const chunk = this.#inbox.shift();
     if (!chunk) return false;
     this.#took(1);
-    let rows: unknown[];
     try {
-      rows = chunk.count === 0 ? [] : (JSON.parse(chunk.text!) as unknown[]);
+      scan.use(chunk);
+      return true;
     } catch (parseError) {
       this.#hooks.log(`Event store ${this.#file}: read-ahead chunk unreadable (${(parseError as Error).message}); reading in-process`);
       scan.ended = true;
       return false;
     }
-    if (chunk.count < chunk.limit) scan.ended = true;
-    scan.chunk = rows;
-    scan.index = 0;
-    if (chunk.last !== null) scan.coveredTo = chunk.last;
-    return true;
   }
 
   /** Receives whatever the worker has posted and not yet been dispatched to the port's listener. */
