@@ -124,6 +124,7 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   /** Never waits: the writer stores what it was given and then closes; a failure then goes to `log`. */
   close(): void {
+    if (this.closing) return;
     this.closeAsync().catch((error: unknown) => this.log((error as Error).message));
   }
 
