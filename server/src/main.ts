@@ -27,6 +27,7 @@ async function main(): Promise<void> {
 
   let app: HarborGuard | null = null;
   let store: EventStore | null = null;
+  let readModelStore: SqliteReadModelStore | null = null;
   const starting = new AbortController();
   const server = createHttpServer({
     getApp: () => app,
@@ -57,6 +58,8 @@ async function main(): Promise<void> {
     starting.abort();
     await running.close();
     await app?.stop();
+    // The read-model writer stores its last rows before the process ends.
+    await readModelStore?.closeAsync();
     await store?.close();
     process.exit(0);
   };
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
     sessionIdleMs: config.sessionIdleMs,
     sessionMaxMs: config.sessionMaxMs,
     adminToken: config.adminToken,
-    readModelStore: new SqliteReadModelStore(join(config.dataDir, 'readmodels.sqlite')),
+    readModelStore: (readModelStore = new SqliteReadModelStore(join(config.dataDir, 'readmodels.sqlite'), log)),
     log,
   });
   await harborguard.start();

@@ -19,7 +19,7 @@ const projector = new Projector(store, new ReadModels(), rowStore);
 await projector.start();
 const caughtUpSeconds = seconds(start);
 await projector.stop();
-rowStore.close();
+await rowStore.closeAsync();
 const storedSeconds = seconds(start);
 await store.close();
 console.log(JSON.stringify({ caughtUpSeconds, storedSeconds }));

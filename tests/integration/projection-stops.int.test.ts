@@ -45,7 +45,7 @@ describe('a projection that cannot follow the log', () => {
     });
     await app.start();
     http = await listen(createHttpServer({ getApp: () => app, log: () => {} }), 0, '127.0.0.1');
-    const readiness = await (await fetch(`${http.url}/readyz`)).json();
+    const readiness = (await (await fetch(`${http.url}/readyz`)).json()) as { ready: boolean; checks: Record<string, string> };
     expect(readiness.ready).toBe(false);
     expect(readiness.checks.projections).toMatch(/^stopped: /);
     expect(lines.filter((line) => line.startsWith('projection subscription stopped'))).toHaveLength(1);

@@ -1,18 +1,13 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StoreUnavailable } from '../errors.js';
 import { describeEventStoreContract } from '../testing/index.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
-
-const fixture = fileURLToPath(new URL('./sqlite-child.fixture.ts', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+import { startChild } from './start-child.fixture.js';
 
 describeEventStoreContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hg-es-contract-'));
@@ -27,28 +22,6 @@ describeEventStoreContract('sqlite', async () => {
     },
   };
 });
-
-type Child = ChildProcessByStdio<null, Readable, Readable>;
-
-/** Runs the fixture script in a separate Node process, collecting its stdout lines. */
-function startChild(mode: string, file: string) {
-  const child: Child = spawn(process.execPath, ['--import', 'tsx', fixture, mode, file], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let partial = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop()!;
-    lines.push(...parts);
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const kill9 = async () => {
-    child.kill('SIGKILL');
-    await exited;
-  };
-  return { child, lines, exited, kill9, stderr: () => stderr };
-}
 
 const childWait = { timeout: 20_000, interval: 10 };
 
@@ -266,107 +239,6 @@ describe('SqliteEventStore', () => {
     }
     expect(seen).toEqual([0, 10, 20, 30, 40]);
     expect(caughtUpAt).toBe(50n);
-  });
-
-  describe('long forward scans (read ahead by a worker thread)', () => {
-    const LONG = 12_000;
-
-    async function fill(store: SqliteEventStore, count: number, offset = 0) {
-      for (let written = 0; written < count; written += 1000) {
-        const size = Math.min(1000, count - written);
-        const events = Array.from({ length: size }, (_, i) => {
-          const n = offset + written + i;
-          return { type: n % 2 ? 'Odd' : 'Even', data: { n, text: `é ${n} "quoted" \u2028` }, metadata: { n } };
-        });
-        await store.appendToStream(`${offset + written < LONG / 2 ? 'a' : 'b'}-${(offset + written) / 1000}`, events);
-      }
-    }
-
-    it('pages through a long log in order, every event once and whole, including events appended mid-scan', async () => {
-      const store = open();
-      await fill(store, LONG);
-      const seen: { position: bigint; n: number; revision: bigint; recordedAt: Date }[] = [];
-      for (let from: bigint | 'start' = 'start'; ; ) {
-        const page = await store.readAll({ fromPosition: from, maxCount: 500 });
-        for (const event of page) {
-          const data = event.data as { n: number; text: string };
-          expect(data.text).toBe(`é ${data.n} "quoted" \u2028`);
-          expect(event.metadata).toEqual({ n: data.n });
-          expect(event.type).toBe(data.n % 2 ? 'Odd' : 'Even');
-          seen.push({ position: event.position, n: data.n, revision: event.revision, recordedAt: event.recordedAt });
-        }
-        if (seen.length === 6000) await fill(store, 2000, LONG);
-        if (page.length < 500) break;
-        from = page[page.length - 1]!.position + 1n;
-      }
-      expect(seen.map((e) => e.n)).toEqual(Array.from({ length: LONG + 2000 }, (_, n) => n));
-      expect(seen.map((e) => e.position)).toEqual(seen.map((_, i) => BigInt(i + 1)));
-      expect(seen.every((e) => e.revision === BigInt(e.n % 1000) && e.recordedAt instanceof Date && !Number.isNaN(e.recordedAt.getTime()))).toBe(true);
-    });
-
-    it('serves scans that resume from the last event read (inclusive), and filtered scans', async () => {
-      const store = open();
-      await fill(store, LONG);
-      const resumed: number[] = [];
-      for (let from: bigint | 'start' = 'start'; ; ) {
-        const page = await store.readAll({ fromPosition: from, maxCount: 700 });
-        const fresh = from === 'start' ? page : page.slice(1);
-        if (from !== 'start') expect(page[0]!.position).toBe(from);
-        resumed.push(...fresh.map((e) => (e.data as { n: number }).n));
-        if (page.length < 700) break;
-        from = page[page.length - 1]!.position;
-      }
-      expect(resumed).toEqual(Array.from({ length: LONG }, (_, n) => n));
-
-      const filtered: number[] = [];
-      for (let from: bigint | 'start' = 'start'; ; ) {
-        const page = await store.readAll({ fromPosition: from, maxCount: 300, filter: { streamPrefixes: ['b-'], eventTypes: ['Odd'] } });
-        filtered.push(...page.map((e) => (e.data as { n: number }).n));
-        if (page.length < 300) break;
-        from = page[page.length - 1]!.position + 1n;
-      }
-      expect(filtered).toEqual(Array.from({ length: LONG }, (_, n) => n).filter((n) => n >= LONG / 2 && n % 2 === 1));
-    });
-
-    it('catches a subscription up over a long log with appends arriving during catch-up: each event once, in order', async () => {
-      const store = open();
-      await fill(store, LONG);
-      const controller = new AbortController();
-      const seen: number[] = [];
-      let appending: Promise<void> | undefined;
-      for await (const message of store.subscribeToAll({ signal: controller.signal })) {
-        if (message.kind === 'caughtUp') {
-          await appending;
-          if (seen.length === LONG + 3000) controller.abort();
-          continue;
-        }
-        seen.push((message.event.data as { n: number }).n);
-        if (seen.length === 5000) appending = fill(store, 3000, LONG);
-        if (seen.length === LONG + 3000) controller.abort();
-      }
-      expect(seen).toEqual(Array.from({ length: LONG + 3000 }, (_, n) => n));
-    });
-
-    it('keeps refusing another process while a long scan is under way', async () => {
-      const store = open();
-      await fill(store, LONG);
-      let from: bigint | 'start' = 'start';
-      for (let pages = 0; pages < 12; pages++) {
-        const page = await store.readAll({ fromPosition: from, maxCount: 500 });
-        from = page[page.length - 1]!.position + 1n;
-      }
-      const child = startChild('open', file);
-      children.push(child);
-      expect(await child.exited).toBe(0);
-      const outcome = JSON.parse(child.lines[0]!) as { ok: boolean; name: string; message: string };
-      expect(outcome).toMatchObject({ ok: false, name: 'StoreUnavailable' });
-      expect(outcome.message).toContain('another process');
-      const rest = await store.readAll({ fromPosition: from, maxCount: 100_000 });
-      expect(rest.map((e) => (e.data as { n: number }).n)).toEqual(Array.from({ length: LONG - 6000 }, (_, i) => 6000 + i));
-      await store.appendToStream('after-scan', [{ type: 'T', data: {} }], { expectedRevision: 'no_stream' });
-      await store.close();
-      expect((await open().readStream('after-scan')).length).toBe(1);
-    });
   });
 
   it('opens with synchronous=full for power-loss durability', async () => {

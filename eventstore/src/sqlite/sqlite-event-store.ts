@@ -18,8 +18,9 @@ import type {
   SubscribeToAllOptions,
   SubscriptionMessage,
 } from '../port.js';
+import { lockExclusively, shareLock, tryLockExclusively } from './file-lock.js';
 import { preflight } from './preflight.js';
-import { ReadAhead } from './read-ahead.js';
+import { ReadAhead, type ForwardPage } from './read-ahead.js';
 import { classifyDatabase, createSchema } from './schema.js';
 import { translateSqliteError } from './sqlite-errors.js';
 
@@ -37,6 +38,8 @@ export interface SqliteEventStoreOptions {
   subscriptionBatchSize?: number;
   /** Read long forward scans of $all ahead on a worker thread (see read-ahead.ts). Default true. */
   readAhead?: boolean;
+  /** Where the store reports trouble it works around (a read-ahead worker that failed). Default: stderr. */
+  log?: (line: string) => void;
 }
 
 /** Columns in the order every read selects them (rows are fetched raw, as arrays). */
@@ -104,22 +107,12 @@ export class SqliteEventStore implements EventStore {
     };
     this.#appendTransaction = db.transaction(this.#appendInTransaction.bind(this));
     this.#readAhead = new ReadAhead(file, COLUMNS, {
-      // While the worker reads, this connection holds only a shared lock, as WAL readers do; that still
-      // keeps any other process from taking the file (taking it needs an exclusive lock).
-      share: () => {
-        db.pragma('locking_mode = NORMAL');
-        this.#statements.head.get(); // the lock changes at the next access to the table
-      },
-      reclaim: () => {
-        try {
-          db.pragma('locking_mode = EXCLUSIVE');
-          db.exec('BEGIN IMMEDIATE; COMMIT');
-        } catch {
-          // The worker's connection is still open (it did not close in time): go on with the shared
-          // lock, which is correct too, rather than have appends wait for the exclusive one.
-          db.pragma('locking_mode = NORMAL');
-        }
-      },
+      // While the worker reads, this connection holds only the shared lock, which still keeps any other
+      // process out (see file-lock.ts); it takes the exclusive lock back once the worker's connection is
+      // closed, if nothing else holds the file at that moment.
+      share: () => shareLock(db, () => this.#statements.head.get()),
+      reclaim: () => !this.#closed && tryLockExclusively(db, options.lockTimeoutMs ?? 500),
+      log: options.log ?? ((line) => console.error(line)),
     });
   }
 
@@ -146,14 +139,13 @@ export class SqliteEventStore implements EventStore {
       // a longer WAL to replay when opening after a crash; the file is trimmed back after checkpoints.
       db.pragma('wal_autocheckpoint = 10000');
       db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-      // Exclusive locking: the transaction below takes an exclusive lock on the file that this
+      // Exclusive locking: lockExclusively takes an exclusive lock on the file that this
       // connection keeps (until close, or while a read-ahead worker reads, when it holds a shared lock
       // that still keeps other processes out). A second process (or store) gets SQLITE_BUSY instead of
       // writing alongside; the OS drops the lock when the process dies, so a kill -9 leaves no stale
       // lock. Holding it also spares every transaction its lock calls (measured: about 15% more
       // single-event appends per second).
-      db.pragma('locking_mode = EXCLUSIVE');
-      db.exec('BEGIN IMMEDIATE; COMMIT');
+      lockExclusively(db);
       // Classified again now that the file is ours: another process may have created it meanwhile.
       if (kind === 'empty' && classifyDatabase(db, file) === 'empty') createSchema(db);
       return new SqliteEventStore(db, file, options);
@@ -197,7 +189,7 @@ export class SqliteEventStore implements EventStore {
     const fromPosition = from === 'start' ? 0 : from === 'end' ? UNBOUNDED : Number(from);
     const limit = options.maxCount ?? 1000;
     if (!forwards) return this.#run('reading $all', () => this.#readAllRows(this.#readAllShape(false, options.filter), fromPosition, limit).map(toRecordedEvent));
-    return this.#run('reading $all', () => this.#readForwards(fromPosition, limit, options.filter));
+    return (await this.#readForwards('reading $all', fromPosition, limit, options.filter)).events;
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AsyncIterable<SubscriptionMessage> {
@@ -240,18 +232,31 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * A forward page of $all from `from` (inclusive). Served by the read-ahead worker while a long scan
-   * goes on; a scan that has read READ_AHEAD_AFTER events page after page starts it.
+   * goes on; a scan that has read READ_AHEAD_AFTER events page after page starts it. A short page comes
+   * with the head of the log (see ForwardPage).
    */
-  #readForwards(from: number, limit: number, filter: AllFilter | undefined): RecordedEvent[] {
-    const shape = this.#readAllShape(true, filter);
-    const { key, where, params } = shape;
-    const ahead = this.#readAhead.take(key, from, limit, (rest, count) => this.#readAllRows(shape, rest, count).map(toRecordedEvent));
+  async #readForwards(action: string, from: number, limit: number, filter: AllFilter | undefined): Promise<ForwardPage> {
+    const shape = this.#run(action, () => this.#readAllShape(true, filter));
+    const readInProcess = (start: number, count: number): ForwardPage =>
+      this.#run(action, () => {
+        const events = this.#readAllRows(shape, start, count).map(toRecordedEvent);
+        // Read in the same synchronous step as the page: nothing can commit in between.
+        const head = events.length < count ? ((this.#statements.head.get() as number | null) ?? 0) : null;
+        return { events, head };
+      });
+    const ahead = this.#readAhead.take(shape.key, from, limit, readInProcess);
     if (ahead) return ahead;
-    const events = this.#readAllRows(shape, from, limit).map(toRecordedEvent);
+    const page = readInProcess(from, limit);
+    this.#noteScan(shape, from, limit, page.events);
+    return page;
+  }
+
+  /** Starts the read-ahead once a forward scan has gone on long enough. */
+  #noteScan({ key, where, params }: ReadAllShape, from: number, limit: number, events: RecordedEvent[]): void {
     const last = events[events.length - 1];
     if (!this.#readAheadEnabled || last === undefined || events.length < limit || limit < READ_AHEAD_MIN_PAGE) {
       this.#scan.key = '';
-      return events;
+      return;
     }
     const scan = this.#scan;
     const continues = scan.key === key && (from === scan.last || from === scan.last + 1);
@@ -262,7 +267,6 @@ export class SqliteEventStore implements EventStore {
       scan.key = '';
       this.#readAhead.start(key, where, params, last);
     }
-    return events;
   }
 
   /**
@@ -307,16 +311,10 @@ export class SqliteEventStore implements EventStore {
     let caughtUp = false;
     const stopped = () => this.#closed || signal?.aborted === true;
     while (!stopped()) {
-      const { events, scanned } = this.#run('following $all', () => {
-        const events = this.#readForwards(cursor + 1, this.#batchSize, filter);
-        let scanned = events.length > 0 ? Number(events[events.length - 1]!.position) : cursor;
-        if (events.length < this.#batchSize) {
-          // A short page reached the head. Read it in the same synchronous step: nothing can commit in
-          // between, so the positions up to it that the page skipped did not match the filter.
-          scanned = Math.max(scanned, (this.#statements.head.get() as number | null) ?? 0);
-        }
-        return { events, scanned };
-      });
+      const { events, head } = await this.#readForwards('following $all', cursor + 1, this.#batchSize, filter);
+      // A short page reached the head, read with it: the positions up to it that the page skipped did
+      // not match the filter.
+      const scanned = Math.max(events.length > 0 ? Number(events[events.length - 1]!.position) : cursor, head ?? 0);
       for (const event of events) {
         yield { kind: 'event', event };
         if (stopped()) return;
@@ -328,8 +326,10 @@ export class SqliteEventStore implements EventStore {
         yield { kind: 'caughtUp', position: cursor > 0 ? BigInt(cursor) : null };
         continue;
       }
-      // Registered synchronously after an empty read, so no append can slip in unnoticed.
-      await this.#appended.next(signal);
+      // Sleeps unless something was appended since the read: the head is checked and the wake-up
+      // registered in one synchronous step, so no append can slip in unnoticed.
+      if (stopped()) return;
+      if (((this.#run('following $all', () => this.#statements.head.get()) as number | null) ?? 0) <= cursor) await this.#appended.next(signal);
     }
   }
 

@@ -66,7 +66,7 @@ export class Projector {
 
   /** Loads the stored rows, then catches up with the log; resolves once caught up. */
   async start(): Promise<void> {
-    const stored = this.persistence.load();
+    const stored = await this.persistence.loadAsync();
     const [head] = await this.store.readAll({ direction: 'backwards', fromPosition: 'end', maxCount: 1 });
     if (stored.position !== null && (head === undefined || head.position < stored.position)) {
       // Rows ahead of the log belong to another log: rebuild from the start.

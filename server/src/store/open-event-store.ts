@@ -15,5 +15,5 @@ export async function openEventStore(config: Config, log: (line: string) => void
     return { store: withCatalogValidation(store), description: 'EventStoreDB' };
   }
   const file = join(config.dataDir, EMBEDDED_STORE_FILE);
-  return { store: withCatalogValidation(SqliteEventStore.open(file)), description: `embedded store ${file}` };
+  return { store: withCatalogValidation(SqliteEventStore.open(file, { log })), description: `embedded store ${file}` };
 }
