@@ -51,7 +51,8 @@ export const eventCatalog = {
   ApiKeyRevoked: z.object({ apiKeyId: id }),
 
   // sensor-<id>
-  SensorRegistered: z.object({ sensorId: id, orgId: id, apiKeyId: id, autoCreated: z.boolean(), ...sensorDetails }),
+  /** `agentId`: the id the sensor calls itself when another org's sensor has that id (so this row got its own). */
+  SensorRegistered: z.object({ sensorId: id, orgId: id, apiKeyId: id, autoCreated: z.boolean(), agentId: id.optional(), ...sensorDetails }),
   SensorDetailsChanged: z.object({ sensorId: id, changes: z.object(sensorDetails).partial() }),
   SensorCameOnline: z.object({ sensorId: id, at: isoTime, from: z.enum(['new', 'offline']) }),
   SensorStartedScanning: z.object({ sensorId: id, jobId: id, at: isoTime }),

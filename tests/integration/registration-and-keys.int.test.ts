@@ -196,9 +196,11 @@ describe('registration, API keys and tokens', () => {
       const result = kind === 'query' ? await acme.query(path, input) : await acme.mutation(path, input);
       expect([path, result.status]).toEqual([path, 404]);
     }
-    // A sensor key of the other org cannot name this org's sensor either.
+    // A sensor key of the other org cannot name this org's sensor either: the id gets a row of that org's own.
     const acmeKey = (await acme.do<{ key: string }>('mutation', 'apiKeys.create', { name: 'acme fleet' })).key;
-    expect((await wire(server.url, acmeKey, 'POST', '/api/agent/heartbeat', { agentId: sensorId })).status).toBe(404);
+    const before = await admin.do('query', 'sensors.get', { id: sensorId });
+    expect((await wire(server.url, acmeKey, 'POST', '/api/agent/heartbeat', { agentId: sensorId })).status).toBe(200);
+    expect(await admin.do('query', 'sensors.get', { id: sensorId })).toEqual(before);
     expect((await wire(server.url, acmeKey, 'POST', `/api/agent/jobs/${jobId}/status`, { status: 'completed' })).status).toBe(404);
     // Only the default org's admins create orgs.
     expect((await acme.mutation('orgs.create', { name: 'nested' })).status).toBe(403);

@@ -17,7 +17,7 @@ export interface ApiServices {
     AccessService,
     'authenticateSensor' | 'authenticateUser' | 'startSession' | 'endSession' | 'createApiKey' | 'rotateApiKey' | 'revokeApiKey' | 'createToken' | 'listTokens' | 'revokeToken' | 'createOrg'
   >;
-  readonly sensors: Pick<SensorService, 'register' | 'heartbeat' | 'quietHeartbeat' | 'poll' | 'report' | 'upload' | 'ack' | 'bindRegistry' | 'delete'>;
+  readonly sensors: Pick<SensorService, 'register' | 'heartbeat' | 'quietHeartbeat' | 'poll' | 'report' | 'upload' | 'ackFor' | 'bindRegistry' | 'delete'>;
   readonly jobs: Pick<JobService, 'scanNow' | 'cancel'>;
   readonly registries: Pick<RegistryService, 'create' | 'setSchedule' | 'delete'>;
   readonly queries: Pick<ReadQueries, 'apiKeys' | 'summary' | 'auditEvents' | 'job' | 'jobs' | 'registries' | 'registry' | 'listSensors' | 'sensorDetail' | 'sensorRow' | 'ownSensor'>;

@@ -79,14 +79,21 @@ export class SensorService {
    * and waits for no write. Null when the request needs the full path of `heartbeat`.
    */
   quietHeartbeat(principal: SensorPrincipal, sensorId: string): SensorAck | null {
-    const known = this.services.states.state('sensor', sensorStream(sensorId));
-    if (known === null || known.orgId !== principal.orgId || known.apiKeyId !== principal.apiKeyId || known.deleted) return null;
-    return this.services.supervisor.quietContact(sensorId, this.services.clock.now()) ? this.ack(sensorId) : null;
+    const known = this.ownRow(principal, sensorId);
+    if (known === null || known === 'elsewhere' || known.apiKeyId !== principal.apiKeyId || known.deleted) return null;
+    return this.services.supervisor.quietContact(known.id, this.services.clock.now()) ? this.ack(known.id, sensorId) : null;
   }
 
   async heartbeat(principal: SensorPrincipal, sensorId: string, sensorTime?: number): Promise<SensorAck> {
-    await this.contact(principal, sensorId, sensorTime);
-    return this.ack(sensorId);
+    const sensor = await this.contact(principal, sensorId, sensorTime);
+    return this.ack(sensor.id, sensorId);
+  }
+
+  /** The answer to a request naming a sensor of the caller's org, after it was handled. */
+  ackFor(principal: SensorPrincipal, sensorId: string): SensorAck {
+    const known = this.ownRow(principal, sensorId);
+    if (known === null || known === 'elsewhere') throw new AppError('not_found', `Sensor ${sensorId} not found`);
+    return this.ack(known.id, sensorId);
   }
 
   /** A job poll: liveness, then at most one job (one at a time), and cancellations to act on. */
@@ -99,13 +106,13 @@ export class SensorService {
       const scanners = Object.keys(sensor.scannerVersions);
       if (job) assigned.push({ job, scanners: scanners.length ? scanners : ['trivy'] });
     }
-    return { ...this.ack(sensor.id), jobs: assigned, cancelJobs };
+    return { ...this.ack(sensor.id, sensorId), jobs: assigned, cancelJobs };
   }
 
   /** A job report. Without a sensor id (the wire route), the job's own sensor is the reporter. */
   async report(principal: SensorPrincipal, input: { jobId: string; status: JobOutcome; error?: string | undefined; sensorId?: string | undefined }): Promise<JobRow> {
-    const reporterId = input.sensorId ?? this.sensorOfJob(principal, input.jobId);
-    if (reporterId !== undefined) await this.contact(principal, reporterId);
+    const reporterId = input.sensorId === undefined ? this.sensorOfJob(principal, input.jobId) : (await this.contact(principal, input.sensorId)).id;
+    if (input.sensorId === undefined && reporterId !== undefined) await this.contact(principal, reporterId);
     const context = sensorContext(principal, reporterId ?? 'unknown', this.services.clock.now());
     return this.jobs.report({ orgId: principal.orgId, sensorId: reporterId }, input, context);
   }
@@ -119,8 +126,8 @@ export class SensorService {
     input: { jobId: string; sensorId?: string | undefined; scanStatus: string; vulnerabilityCounts: Record<string, number>; riskScore: number | null },
   ): Promise<{ jobId: string }> {
     const { jobId, sensorId, ...results } = input;
-    const uploaderId = sensorId ?? this.sensorOfJob(principal, jobId);
-    if (uploaderId !== undefined) await this.contact(principal, uploaderId);
+    const uploaderId = sensorId === undefined ? this.sensorOfJob(principal, jobId) : (await this.contact(principal, sensorId)).id;
+    if (sensorId === undefined && uploaderId !== undefined) await this.contact(principal, uploaderId);
     await this.jobs.recordResults({ orgId: principal.orgId, sensorId: uploaderId }, jobId, results, sensorContext(principal, uploaderId ?? 'unknown', this.services.clock.now()));
     return { jobId };
   }
@@ -137,8 +144,9 @@ export class SensorService {
     return { id: sensorId, deleted: true };
   }
 
-  ack(sensorId: string): SensorAck {
-    return { sensorId, status: this.services.supervisor.status(sensorId) ?? 'online', serverTime: new Date(this.services.clock.now()).toISOString() };
+  /** The answer to a sensor: the id it called itself by (its row's, unless another org's sensor has that id), its status, the time. */
+  ack(rowId: string, calledAs = rowId): SensorAck {
+    return { sensorId: calledAs, status: this.services.supervisor.status(rowId) ?? 'online', serverTime: new Date(this.services.clock.now()).toISOString() };
   }
 
   /** A sensor whose registry was deleted keeps heartbeating but gets no jobs until rebound. */
@@ -160,17 +168,33 @@ export class SensorService {
     return id === undefined ? undefined : (states.state('sensor', sensorStream(id)) ?? undefined);
   }
 
+  /**
+   * The caller's org's row for the sensor a request names: its own sensor of that id, or the row
+   * made for a sensor calling itself by an id another org's sensor has ('elsewhere' while there
+   * is none yet). Ids are unique across orgs, but an org never learns of another org's sensor.
+   */
+  private ownRow(principal: SensorPrincipal, sensorId: string): Sensor | null | 'elsewhere' {
+    const { states, indexes } = this.services;
+    const known = states.state('sensor', sensorStream(sensorId));
+    if (known === null || known.orgId === principal.orgId) return known;
+    const rowId = indexes.sensorIdOfAgent(principal.orgId, sensorId);
+    return rowId === undefined ? 'elsewhere' : states.state('sensor', sensorStream(rowId));
+  }
+
   /** The sensor a request names, re-created when it is unknown or was deleted. */
   private async ensure(principal: SensorPrincipal, sensorId: string, at: number): Promise<Sensor> {
-    const { states, supervisor, locks } = this.services;
-    const known = states.state('sensor', sensorStream(sensorId));
-    if (known && known.orgId !== principal.orgId) throw new AppError('not_found', `Sensor ${sensorId} not found`);
-    if (known && !known.deleted) checkSensorKey(known, principal.apiKeyId);
-    if (known && !known.deleted && supervisor.has(sensorId)) return known;
+    const known = this.ownRow(principal, sensorId);
+    if (known !== null && known !== 'elsewhere' && !known.deleted) {
+      checkSensorKey(known, principal.apiKeyId);
+      if (this.services.supervisor.has(known.id)) return known;
+    }
     if (!SENSOR_ID.test(sensorId)) throw new AppError('bad_request', 'agentId: must be 1–128 letters, digits, ".", "_", ":" or "-"');
-    return locks.run(`sensor-create:${sensorId}`, async () => {
-      await this.decide(sensorId, { type: 'Register', sensorId, orgId: principal.orgId, apiKeyId: principal.apiKeyId, autoCreated: true }, principal, at);
-      return ownSensor(states.state('sensor', sensorStream(sensorId)), principal.orgId, sensorId);
+    return this.services.locks.run(`sensor-create:${principal.orgId}:${sensorId}`, async () => {
+      const current = this.ownRow(principal, sensorId);
+      const target = current === 'elsewhere' ? { id: randomUUID(), agentId: sensorId } : { id: current?.id ?? sensorId, agentId: current?.agentId ?? undefined };
+      const command = { type: 'Register', sensorId: target.id, orgId: principal.orgId, apiKeyId: principal.apiKeyId, autoCreated: true, agentId: target.agentId } as const;
+      await this.decide(target.id, command, principal, at);
+      return ownSensor(this.services.states.state('sensor', sensorStream(target.id)), principal.orgId, target.id);
     });
   }
 

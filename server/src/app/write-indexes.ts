@@ -32,6 +32,8 @@ export class WriteIndexes {
   private readonly sensorIdByIdentity = new Map<string, string>();
   private readonly sensorsOfRegistry = new Map<string, Set<string>>();
   private readonly sensorCountOf = new Map<string, number>();
+  /** Rows made for sensors calling themselves by another org's sensor's id, by org and that id. */
+  private readonly sensorIdByAgentId = new Map<string, string>();
   /** Waiting jobs per registry, in the order they were scheduled (a Set keeps insertion order). */
   private readonly pendingOfRegistry = new Map<string, Set<string>>();
   private readonly assignedOfSensor = new Map<string, Set<string>>();
@@ -56,6 +58,11 @@ export class WriteIndexes {
 
   sensorIdOf(identity: Pick<Sensor, 'orgId' | 'name' | 'hostname'>): string | undefined {
     return this.sensorIdByIdentity.get(identityKey(identity));
+  }
+
+  /** The org's row for a sensor that calls itself by an id another org's sensor has. */
+  sensorIdOfAgent(orgId: string, agentId: string): string | undefined {
+    return this.sensorIdByAgentId.get(`${orgId}\u0000${agentId}`);
   }
 
   /** Live sensors of an org. */
@@ -109,6 +116,7 @@ export class WriteIndexes {
       if (this.sensorIdByIdentity.get(identityKey(before)) === before.id) this.sensorIdByIdentity.delete(identityKey(before));
       if (before.registryId) removeFrom(this.sensorsOfRegistry, before.registryId, before.id);
     }
+    if (after?.agentId) this.sensorIdByAgentId.set(`${after.orgId}\u0000${after.agentId}`, after.id);
     if (live(after)) {
       // A row with neither name nor host (re-created from a bare request) matches no registration.
       if (after.name || after.hostname) this.sensorIdByIdentity.set(identityKey(after), after.id);

@@ -26,6 +26,8 @@ export interface Sensor extends SensorDetails {
   currentJobId: string | null;
   clockSkewMs: number | null;
   registeredAt: string;
+  /** The id the sensor itself uses, when it is another org's sensor's id; null otherwise. */
+  agentId: string | null;
   /** A deleted sensor is kept: one that calls again comes back with the details it had. */
   deleted: boolean;
 }
@@ -48,7 +50,7 @@ export type SensorEvent = EventsOf<
 export type SensorCommand =
   /** A registration, or (`autoCreated`) a request from an id with no live sensor: the row is (re)created. */
   | { type: 'Register'; sensorId: string; orgId: string; apiKeyId: string; details: SensorDetails; autoCreated: false }
-  | { type: 'Register'; sensorId: string; orgId: string; apiKeyId: string; autoCreated: true }
+  | { type: 'Register'; sensorId: string; orgId: string; apiKeyId: string; autoCreated: true; agentId?: string | undefined }
   | { type: 'Bind'; sensorId: string; orgId: string; registryId: string }
   | { type: 'Delete'; sensorId: string; orgId: string };
 
@@ -92,7 +94,8 @@ function register(command: Extract<SensorCommand, { type: 'Register' }>, state: 
   }
   // A deleted sensor that calls again comes back with the details it had.
   const details = command.autoCreated ? pickDetails(state ?? NO_DETAILS) : command.details;
-  return [{ type: 'SensorRegistered', data: { sensorId, orgId, apiKeyId, autoCreated: command.autoCreated, ...copyDetails(details) } }];
+  const agentId = command.autoCreated ? (command.agentId ?? state?.agentId ?? undefined) : undefined;
+  return [{ type: 'SensorRegistered', data: { sensorId, orgId, apiKeyId, autoCreated: command.autoCreated, ...(agentId ? { agentId } : {}), ...copyDetails(details) } }];
 }
 
 function pickDetails(source: SensorDetails): SensorDetails {
@@ -137,6 +140,7 @@ export function evolveSensor(state: SensorState, event: Evolving<SensorEvent>): 
       currentJobId: null,
       clockSkewMs: null,
       registeredAt: at,
+      agentId: d.agentId ?? null,
       deleted: false,
     };
   }

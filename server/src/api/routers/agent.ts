@@ -24,12 +24,12 @@ export const agentRouter = router({
   reportJob: sensorProcedure.input(ReportJobInput).mutation(async ({ ctx, input }) => {
     const job = await ctx.app.sensors.report(ctx.sensor, input);
     // Straight after a job ends, the sensor may poll for the next one.
-    return { ...ctx.app.sensors.ack(input.sensorId), job: { id: job.id, status: job.status, reason: job.reason }, nextPollInMs: 0 };
+    return { ...ctx.app.sensors.ackFor(ctx.sensor, input.sensorId), job: { id: job.id, status: job.status, reason: job.reason }, nextPollInMs: 0 };
   }),
 
   /** The summary of a finished scan (findings stay with the sensor). */
   uploadResults: sensorProcedure.input(UploadResultsInput).mutation(async ({ ctx, input }) => {
     await ctx.app.sensors.upload(ctx.sensor, input);
-    return ctx.app.sensors.ack(input.sensorId);
+    return ctx.app.sensors.ackFor(ctx.sensor, input.sensorId);
   }),
 });
