@@ -70,6 +70,149 @@ type Contact = { at: number; sensorTime?: number | undefined };
 type JobStart = { jobId: string; at: number };
 type JobEnd = JobStart & { outcome: JobOutcome };
 
+/** Used only through `createSensorMachine`, which puts it on a clock. */
+const sensorMachine = setup({
+  types: {
+    context: {} as SensorMachineContext,
+    events: {} as SensorMachineEvent,
+    input: {} as SensorMachineInput,
+    emitted: {} as DomainEvent,
+  },
+  delays: {
+    // The time left until the armed timer is due needs the actor's clock: `createSensorMachine` gives it.
+    OFFLINE_AFTER: ({ context }) => context.offlineAfterMs,
+  },
+  guards: {
+    resumesOffline: ({ context }) => context.resumeAs === 'offline',
+    resumesScanning: ({ context }) => context.resumeAs === 'scanning' && context.jobId !== null,
+    isCurrentJob: ({ context }, params: { jobId: string }) => params.jobId === context.jobId,
+    reportsItsClock: (_, params: Contact) => params.sensorTime !== undefined,
+    deadlinePassed: ({ context }) => deadline(context) <= context.timerDueAt,
+  },
+  actions: {
+    recordContact: assign((_, params: Contact) => ({ lastContactAt: params.at, windowStartedAt: params.at })),
+    armTimer: assign(({ context }, params: Contact) => ({ timerDueAt: params.at + context.offlineAfterMs })),
+    // The timer fired before the deadline: armed again for the time left.
+    rearmTimer: assign(({ context }) => ({ timerDueAt: deadline(context) })),
+    emitCameOnline: emit(({ context }, params: Contact) => ({
+      type: 'SensorCameOnline' as const,
+      data: { sensorId: context.sensorId, at: iso(params.at), from: 'offline' as const },
+    })),
+    assignJob: assign((_, params: JobStart) => ({ jobId: params.jobId })),
+    emitStartedScanning: emit(({ context }, params: JobStart) => ({
+      type: 'SensorStartedScanning' as const,
+      data: { sensorId: context.sensorId, jobId: params.jobId, at: iso(params.at) },
+    })),
+    emitFinishedScanning: emit(({ context }, params: JobEnd) => ({
+      type: 'SensorFinishedScanning' as const,
+      data: { sensorId: context.sensorId, jobId: params.jobId, at: iso(params.at), outcome: params.outcome },
+    })),
+    clearJob: assign({ jobId: null }),
+    // Skew is a diagnostic only: recorded once per change, never used for liveness.
+    observeClockSkew: enqueueActions(({ context, enqueue }, params: Contact) => {
+      if (params.sensorTime === undefined) return;
+      const measured = Math.round(params.sensorTime - params.at);
+      if (!skewChanged(context.clockSkewMs, measured)) return;
+      const data: EventData<'SensorClockSkewObserved'> = { sensorId: context.sensorId, skewMs: measured, sensorTime: iso(params.sensorTime), serverTime: iso(params.at) };
+      enqueue.emit({ type: 'SensorClockSkewObserved', data });
+      enqueue.assign({ clockSkewMs: Math.abs(measured) > CLOCK_SKEW_TOLERANCE_MS ? measured : null });
+    }),
+    emitWentOffline: emit(({ context }) => {
+      const data: EventData<'SensorWentOffline'> = {
+        sensorId: context.sensorId,
+        lastHeartbeatAt: iso(context.lastContactAt),
+        // The moment the threshold was crossed, however late the timer callback ran.
+        at: iso(deadline(context)),
+        thresholdMs: context.offlineAfterMs,
+        ...(context.jobId ? { jobId: context.jobId } : {}),
+      };
+      return { type: 'SensorWentOffline' as const, data };
+    }),
+  },
+}).createMachine({
+  id: 'sensor',
+  context: ({ input }) => ({
+    sensorId: input.sensorId,
+    offlineAfterMs: input.offlineAfterMs,
+    lastContactAt: input.lastContactAt ?? input.startedAt,
+    windowStartedAt: input.startedAt,
+    timerDueAt: input.startedAt + input.offlineAfterMs,
+    jobId: input.jobId ?? null,
+    resumeAs: input.resumeAs,
+    clockSkewMs: input.clockSkewMs ?? null,
+  }),
+  initial: 'restoring',
+  states: {
+    // Entered once at creation: restored actors enter their state fresh (XState does not persist timers).
+    restoring: {
+      always: [
+        { guard: 'resumesOffline', target: 'offline' },
+        { guard: 'resumesScanning', target: 'connected.scanning' },
+        { target: 'connected.online', actions: 'clearJob' },
+      ],
+    },
+    connected: {
+      initial: 'online',
+      after: {
+        OFFLINE_AFTER: [
+          { guard: 'deadlinePassed', target: 'offline', actions: ['emitWentOffline', 'clearJob'] },
+          // Entering again arms the timer again; history keeps online / scanning as it was.
+          { target: '.resume', reenter: true, actions: 'rearmTimer' },
+        ],
+      },
+      on: {
+        CONTACT: [
+          {
+            guard: { type: 'reportsItsClock', params: ({ event }) => event },
+            actions: [
+              { type: 'recordContact', params: ({ event }) => event },
+              { type: 'observeClockSkew', params: ({ event }) => event },
+            ],
+          },
+          // The common heartbeat: the deadline moves, nothing else.
+          { actions: { type: 'recordContact', params: ({ event }) => event } },
+        ],
+      },
+      states: {
+        online: {
+          on: {
+            JOB_STARTED: {
+              target: 'scanning',
+              actions: [
+                { type: 'assignJob', params: ({ event }) => event },
+                { type: 'emitStartedScanning', params: ({ event }) => event },
+              ],
+            },
+          },
+        },
+        scanning: {
+          on: {
+            JOB_ENDED: {
+              guard: { type: 'isCurrentJob', params: ({ event }) => event },
+              target: 'online',
+              actions: [{ type: 'emitFinishedScanning', params: ({ event }) => event }, 'clearJob'],
+            },
+          },
+        },
+        resume: { type: 'history', history: 'shallow' },
+      },
+    },
+    offline: {
+      on: {
+        CONTACT: {
+          target: 'connected.online',
+          actions: [
+            { type: 'recordContact', params: ({ event }) => event },
+            { type: 'armTimer', params: ({ event }) => event },
+            { type: 'emitCameOnline', params: ({ event }) => event },
+            { type: 'observeClockSkew', params: ({ event }) => event },
+          ],
+        },
+      },
+    },
+  },
+});
+
 /** What the machine reads the time from: the actor system's clock, so simulated time drives it in tests. */
 export interface MachineClock {
   now(): number;
@@ -77,146 +220,7 @@ export interface MachineClock {
 
 /** The sensor machine on a clock: each timer is armed for the time left until it is due. */
 export function createSensorMachine(clock: MachineClock) {
-  return setup({
-    types: {
-      context: {} as SensorMachineContext,
-      events: {} as SensorMachineEvent,
-      input: {} as SensorMachineInput,
-      emitted: {} as DomainEvent,
-    },
-    delays: {
-      OFFLINE_AFTER: ({ context }) => Math.max(0, context.timerDueAt - clock.now()),
-    },
-    guards: {
-      resumesOffline: ({ context }) => context.resumeAs === 'offline',
-      resumesScanning: ({ context }) => context.resumeAs === 'scanning' && context.jobId !== null,
-      isCurrentJob: ({ context }, params: { jobId: string }) => params.jobId === context.jobId,
-      reportsItsClock: (_, params: Contact) => params.sensorTime !== undefined,
-      deadlinePassed: ({ context }) => deadline(context) <= context.timerDueAt,
-    },
-    actions: {
-      recordContact: assign((_, params: Contact) => ({ lastContactAt: params.at, windowStartedAt: params.at })),
-      armTimer: assign(({ context }, params: Contact) => ({ timerDueAt: params.at + context.offlineAfterMs })),
-      // The timer fired before the deadline: armed again for the time left.
-      rearmTimer: assign(({ context }) => ({ timerDueAt: deadline(context) })),
-      emitCameOnline: emit(({ context }, params: Contact) => ({
-        type: 'SensorCameOnline' as const,
-        data: { sensorId: context.sensorId, at: iso(params.at), from: 'offline' as const },
-      })),
-      assignJob: assign((_, params: JobStart) => ({ jobId: params.jobId })),
-      emitStartedScanning: emit(({ context }, params: JobStart) => ({
-        type: 'SensorStartedScanning' as const,
-        data: { sensorId: context.sensorId, jobId: params.jobId, at: iso(params.at) },
-      })),
-      emitFinishedScanning: emit(({ context }, params: JobEnd) => ({
-        type: 'SensorFinishedScanning' as const,
-        data: { sensorId: context.sensorId, jobId: params.jobId, at: iso(params.at), outcome: params.outcome },
-      })),
-      clearJob: assign({ jobId: null }),
-      // Skew is a diagnostic only: recorded once per change, never used for liveness.
-      observeClockSkew: enqueueActions(({ context, enqueue }, params: Contact) => {
-        if (params.sensorTime === undefined) return;
-        const measured = Math.round(params.sensorTime - params.at);
-        if (!skewChanged(context.clockSkewMs, measured)) return;
-        const data: EventData<'SensorClockSkewObserved'> = { sensorId: context.sensorId, skewMs: measured, sensorTime: iso(params.sensorTime), serverTime: iso(params.at) };
-        enqueue.emit({ type: 'SensorClockSkewObserved', data });
-        enqueue.assign({ clockSkewMs: Math.abs(measured) > CLOCK_SKEW_TOLERANCE_MS ? measured : null });
-      }),
-      emitWentOffline: emit(({ context }) => {
-        const data: EventData<'SensorWentOffline'> = {
-          sensorId: context.sensorId,
-          lastHeartbeatAt: iso(context.lastContactAt),
-          // The moment the threshold was crossed, however late the timer callback ran.
-          at: iso(deadline(context)),
-          thresholdMs: context.offlineAfterMs,
-          ...(context.jobId ? { jobId: context.jobId } : {}),
-        };
-        return { type: 'SensorWentOffline' as const, data };
-      }),
-    },
-  }).createMachine({
-    id: 'sensor',
-    context: ({ input }) => ({
-      sensorId: input.sensorId,
-      offlineAfterMs: input.offlineAfterMs,
-      lastContactAt: input.lastContactAt ?? input.startedAt,
-      windowStartedAt: input.startedAt,
-      timerDueAt: input.startedAt + input.offlineAfterMs,
-      jobId: input.jobId ?? null,
-      resumeAs: input.resumeAs,
-      clockSkewMs: input.clockSkewMs ?? null,
-    }),
-    initial: 'restoring',
-    states: {
-      // Entered once at creation: restored actors enter their state fresh (XState does not persist timers).
-      restoring: {
-        always: [
-          { guard: 'resumesOffline', target: 'offline' },
-          { guard: 'resumesScanning', target: 'connected.scanning' },
-          { target: 'connected.online', actions: 'clearJob' },
-        ],
-      },
-      connected: {
-        initial: 'online',
-        after: {
-          OFFLINE_AFTER: [
-            { guard: 'deadlinePassed', target: 'offline', actions: ['emitWentOffline', 'clearJob'] },
-            // Entering again arms the timer again; history keeps online / scanning as it was.
-            { target: '.resume', reenter: true, actions: 'rearmTimer' },
-          ],
-        },
-        on: {
-          CONTACT: [
-            {
-              guard: { type: 'reportsItsClock', params: ({ event }) => event },
-              actions: [
-                { type: 'recordContact', params: ({ event }) => event },
-                { type: 'observeClockSkew', params: ({ event }) => event },
-              ],
-            },
-            // The common heartbeat: the deadline moves, nothing else.
-            { actions: { type: 'recordContact', params: ({ event }) => event } },
-          ],
-        },
-        states: {
-          online: {
-            on: {
-              JOB_STARTED: {
-                target: 'scanning',
-                actions: [
-                  { type: 'assignJob', params: ({ event }) => event },
-                  { type: 'emitStartedScanning', params: ({ event }) => event },
-                ],
-              },
-            },
-          },
-          scanning: {
-            on: {
-              JOB_ENDED: {
-                guard: { type: 'isCurrentJob', params: ({ event }) => event },
-                target: 'online',
-                actions: [{ type: 'emitFinishedScanning', params: ({ event }) => event }, 'clearJob'],
-              },
-            },
-          },
-          resume: { type: 'history', history: 'shallow' },
-        },
-      },
-      offline: {
-        on: {
-          CONTACT: {
-            target: 'connected.online',
-            actions: [
-              { type: 'recordContact', params: ({ event }) => event },
-              { type: 'armTimer', params: ({ event }) => event },
-              { type: 'emitCameOnline', params: ({ event }) => event },
-              { type: 'observeClockSkew', params: ({ event }) => event },
-            ],
-          },
-        },
-      },
-    },
-  });
+  return sensorMachine.provide({ delays: { OFFLINE_AFTER: ({ context }) => Math.max(0, context.timerDueAt - clock.now()) } });
 }
 
 export type SensorMachine = ReturnType<typeof createSensorMachine>;
