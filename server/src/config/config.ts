@@ -4,6 +4,10 @@ import { resolve } from 'node:path';
 const positiveInt = (name: string) =>
   z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be positive`);
 
+/** pino's levels, most to least severe; `silent` writes nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 const ConfigSchema = z.object({
   PORT: z.coerce.number({ error: 'PORT must be a number' }).int('PORT must be a whole number').min(0, 'PORT must be 0–65535').max(65535, 'PORT must be 0–65535').default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -24,6 +28,7 @@ const ConfigSchema = z.object({
     .default([]),
   HARBORGUARD_METRICS_TOKEN: z.string().min(16, 'HARBORGUARD_METRICS_TOKEN must be at least 16 characters').optional(),
   HARBORGUARD_MAX_UPLOAD_BYTES: positiveInt('HARBORGUARD_MAX_UPLOAD_BYTES').default(64 * 1024 * 1024),
+  HARBORGUARD_LOG_LEVEL: z.enum(LOG_LEVELS, { error: `HARBORGUARD_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
 });
 
 /** An origin as browsers send it: scheme, host and port only. */
@@ -51,6 +56,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** The largest scan results upload; every other request body is limited to 1 MiB. */
   maxUploadBytes: number;
+  /** The least severe log level written. */
+  logLevel: LogLevel;
 }
 
 export class ConfigError extends Error {
@@ -86,5 +93,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: c.HARBORGUARD_ALLOWED_ORIGINS,
     metricsToken: c.HARBORGUARD_METRICS_TOKEN,
     maxUploadBytes: c.HARBORGUARD_MAX_UPLOAD_BYTES,
+    logLevel: c.HARBORGUARD_LOG_LEVEL,
   };
 }

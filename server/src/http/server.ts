@@ -14,6 +14,8 @@ import { handleMetrics } from './metrics.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { attachLive } from './websocket.js';
 import { MAX_BATCH_SIZE, TRPC_PATH, trpcErrorLogger, trpcHttpHandler } from './trpc-http.js';
+import { ServiceMetrics } from '../observability/metrics.js';
+import { trackRequest, type RequestLine } from './request-tracking.js';
 
 export interface HttpServerOptions {
   /** The running service, or null while it is starting (health answers, the API says 503). */
@@ -32,6 +34,10 @@ export interface HttpServerOptions {
   failedAuthLimits?: FailedAuthLimits;
   /** Drives the WebSocket authentication deadline; tests pass a simulated one. */
   clock?: Clock;
+  /** The Prometheus registry /metrics serves; one without the process defaults when omitted. */
+  metrics?: ServiceMetrics;
+  /** The access log: told of every answered request with its id. */
+  requestLog?: (line: RequestLine) => void;
 }
 
 export interface RunningServer {
@@ -39,11 +45,19 @@ export interface RunningServer {
   port: number;
   url: string;
   close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets the requests in flight finish, and closes each
+   * connection as it falls idle; connections still busy after `graceMs` are cut. Resolves
+   * false when some were cut.
+   */
+  drain(graceMs: number): Promise<boolean>;
 }
 
 export type HarborGuardServer = Server & {
   /** Tells WebSocket clients to reconnect and closes their connections, so the server can close. */
   closeLive(): void;
+  /** From now on every answer closes its connection instead of keeping it alive. */
+  refuseKeepAlive(): void;
 };
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -71,11 +85,13 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
   });
   const trpc = trpcHttpHandler((req) => contextOf(req), log);
   const wireLimits = { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES };
+  const metrics = options.metrics ?? new ServiceMetrics(options.getApp);
+  let keepAlive = true;
 
   const routes = new Map<string, Handler>([
     ['/healthz', (_req, res) => sendHealth(options.getApp(), res)],
     ['/readyz', (_req, res) => sendReadiness(options.getApp(), res, options.checkReady)],
-    ['/metrics', (req, res, request) => handleMetrics(request.context(), options.getApp, options.metricsToken, req, res)],
+    ['/metrics', (req, res, request) => handleMetrics(request.context(), metrics, options.metricsToken, req, res)],
     [TRPC_PATH, (req, res) => trpc(req, res)],
     [SESSION_PATH, (req, res, request) => handleSession(request.context(), req, res)],
   ]);
@@ -95,10 +111,12 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
     const path = queryAt < 0 ? target : target.slice(0, queryAt);
+    const requestId = trackRequest(req, res, path, metrics, options.requestLog);
+    if (!keepAlive) res.setHeader('Connection', 'close');
     const request: Request = { path, target, context: () => contextOf(req) };
     Promise.resolve()
       .then(() => (routes.get(path) ?? fallback)(req, res, request))
-      .catch((error: unknown) => answerFailure(req, res, error, log));
+      .catch((error: unknown) => answerFailure(req, res, { requestId, path }, error, log));
   });
 
   const live = attachLive(server, {
@@ -110,7 +128,12 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
     maxBatchSize: MAX_BATCH_SIZE,
     onError: trpcErrorLogger(log),
   });
-  return Object.assign(server, { closeLive: () => live.close() });
+  return Object.assign(server, {
+    closeLive: () => live.close(),
+    refuseKeepAlive: () => {
+      keepAlive = false;
+    },
+  });
 }
 
 /**
@@ -118,10 +141,11 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
  * failure; a refusal is the client's error, answered without a stack trace in the log;
  * anything else is the service's failure: logged with its stack, answered 500.
  */
-function answerFailure(req: IncomingMessage, res: ServerResponse, error: unknown, log: (line: string) => void): void {
+function answerFailure(req: IncomingMessage, res: ServerResponse, request: { requestId: string; path: string }, error: unknown, log: (line: string) => void): void {
   if (error instanceof ClientGoneError || res.destroyed) return void res.destroy();
   if (!res.headersSent && answerRefusal(res, error)) return;
-  log(`request ${req.method} ${req.url} failed: ${(error as Error).stack ?? String(error)}`);
+  // The path without its query: a query may carry what must not be logged.
+  log(`request ${request.requestId} ${req.method} ${request.path} failed: ${(error as Error).stack ?? String(error)}`);
   if (!res.headersSent) sendJson(res, 500, { error: 'Internal error' });
   else res.destroy();
 }
@@ -146,5 +170,28 @@ export async function listen(server: HarborGuardServer, port: number, host: stri
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+    drain: (graceMs) => drain(server, graceMs),
   };
+}
+
+/** How often connections that finished their request are closed while draining. */
+const IDLE_SWEEP_MS = 50;
+
+function drain(server: HarborGuardServer, graceMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let cut = false;
+    server.refuseKeepAlive();
+    server.closeLive();
+    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+    const deadline = setTimeout(() => {
+      cut = true;
+      server.closeAllConnections();
+    }, graceMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(deadline);
+      resolve(!cut);
+    });
+    server.closeIdleConnections();
+  });
 }
