@@ -40,6 +40,9 @@ export class ServiceMetrics {
     this.appendSeconds = new Histogram({ name: 'harborguard_append_duration_seconds', help: 'Time to store one append to the event store, retries included; its count is the append rate.', buckets: LATENCY_BUCKETS, registers });
     this.appendedEvents = new Counter({ name: 'harborguard_events_appended_total', help: 'Events this process stored.', registers });
     this.defineGauges(registers);
+    // Every series exists from the start, so rates and alerts see zero rather than nothing.
+    for (const transport of ['wire', 'trpc'] as const) this.heartbeats.zero({ transport });
+    for (const status of ['2xx', '3xx', '4xx', '5xx']) this.requests.inc({ status }, 0);
   }
 
   /** Prometheus text exposition of everything registered. */
