@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   let store: EventStore | null = null;
   const starting = new AbortController();
   const readModelStore = new SqliteReadModelStore(join(config.dataDir, 'readmodels.sqlite'));
+  const metrics = new ServiceMetrics(() => app, { processMetrics: true });
   const server = createHttpServer({
     getApp: () => app,
     checkReady: async () => {
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
     allowedOrigins: config.allowedOrigins,
     metricsToken: config.metricsToken,
     maxUploadBytes: config.maxUploadBytes,
-    metrics: new ServiceMetrics(() => app, { processMetrics: true }),
+    metrics,
     requestLog: requestLogger(logger),
   });
   const running = await listen(server, config.port, config.host);
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
     readModelStore,
     log,
   });
+  metrics.watch(harborguard);
   await harborguard.start();
   app = harborguard;
   log(`ready: offline after ${config.offlineAfterMs} ms without contact`);

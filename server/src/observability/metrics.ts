@@ -58,29 +58,31 @@ export class ServiceMetrics {
     this.app();
   }
 
-  /** The running service, with the writer hooks attached the first time it is seen. */
+  /** Hooks the service's writer, so appends are measured from the first, even before a request arrives. */
+  watch(app: HarborGuard): void {
+    if (this.attached.has(app)) return;
+    const ages = new WriteAges(() => app.projector.position);
+    this.attached.set(app, ages);
+    app.writer.appendObserver = (seconds, events) => {
+      this.appendSeconds.observe(seconds);
+      this.appendedEvents.inc(events);
+      ages.written(app.writer.lastPosition);
+    };
+    app.writer.onStored((events) => {
+      for (const event of events) {
+        if (event.type !== 'SensorWentOffline') continue;
+        const deadline = Date.parse((event.data as { at: string }).at);
+        this.offlineLag.observe(Math.max(0, app.clock.now() - deadline) / 1000);
+      }
+    });
+  }
+
+  /** The running service, watched from the first time it is seen. */
   private app(): { app: HarborGuard; ages: WriteAges } | null {
     const app = this.getApp();
     if (!app) return null;
-    let ages = this.attached.get(app);
-    if (!ages) {
-      const tracked = new WriteAges(() => app.projector.position);
-      ages = tracked;
-      this.attached.set(app, tracked);
-      app.writer.appendObserver = (seconds, events) => {
-        this.appendSeconds.observe(seconds);
-        this.appendedEvents.inc(events);
-        tracked.written(app.writer.lastPosition);
-      };
-      app.writer.onStored((events) => {
-        for (const event of events) {
-          if (event.type !== 'SensorWentOffline') continue;
-          const deadline = Date.parse((event.data as { at: string }).at);
-          this.offlineLag.observe(Math.max(0, app.clock.now() - deadline) / 1000);
-        }
-      });
-    }
-    return { app, ages };
+    this.watch(app);
+    return { app, ages: this.attached.get(app)! };
   }
 
   private defineGauges(registers: Registry[]): void {
