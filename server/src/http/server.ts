@@ -87,6 +87,8 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
   const wireLimits = { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES };
   const metrics = options.metrics ?? new ServiceMetrics(options.getApp);
   let keepAlive = true;
+  /** Answers not yet complete: told to close their connection when draining starts. */
+  const inFlight = new Set<ServerResponse>();
 
   const routes = new Map<string, Handler>([
     ['/healthz', (_req, res) => sendHealth(options.getApp(), res)],
@@ -112,7 +114,10 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
     const queryAt = target.indexOf('?');
     const path = queryAt < 0 ? target : target.slice(0, queryAt);
     const requestId = trackRequest(req, res, path, metrics, options.requestLog);
-    if (!keepAlive) res.setHeader('Connection', 'close');
+    if (keepAlive) {
+      inFlight.add(res);
+      res.once('close', () => inFlight.delete(res));
+    } else res.setHeader('Connection', 'close');
     const request: Request = { path, target, context: () => contextOf(req) };
     Promise.resolve()
       .then(() => (routes.get(path) ?? fallback)(req, res, request))
@@ -132,6 +137,8 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
     closeLive: () => live.close(),
     refuseKeepAlive: () => {
       keepAlive = false;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+      inFlight.clear();
     },
   });
 }
