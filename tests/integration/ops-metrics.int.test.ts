@@ -33,6 +33,7 @@ describe('metrics', () => {
     const metrics = new ServiceMetrics(() => current?.app ?? null, { processMetrics: true });
     server = await TestServer.start({ http: { metrics } });
     current = server;
+    metrics.watch(server.app);
     return new TrpcHttp(server.url, ADMIN_TOKEN);
   }
 
@@ -65,7 +66,7 @@ describe('metrics', () => {
     expect(after.get('harborguard_offline_detection_lag_seconds_bucket{le="5"}')).toBe(2);
     expect(after.get('harborguard_sensors{status="offline"}')).toBe(2);
     expect(after.get('harborguard_sensors{status="online"}')).toBe(0);
-    // The hooks are on from the first request: two registrations and two offline transitions since.
+    // Two registrations and two offline transitions at least (the key's creation too).
     expect(after.get('harborguard_append_duration_seconds_count')).toBeGreaterThanOrEqual(4);
     expect(after.get('harborguard_events_appended_total')).toBeGreaterThanOrEqual(4);
     expect(after.get('harborguard_projection_lag_seconds')).toBe(0);

@@ -28,19 +28,31 @@ function heartbeatTransport(path: string): HeartbeatTransport | null {
   return null;
 }
 
+export interface RequestTracking {
+  metrics: ServiceMetrics;
+  requestLog: ((line: RequestLine) => void) | undefined;
+  /** Answers not complete yet, while the server keeps connections alive; null once it is draining. */
+  inFlight: Set<ServerResponse> | null;
+}
+
 /**
  * Gives the request an id (sent back as X-Request-Id) and, once it is answered, counts it in
- * the metrics and hands its line to the access log.
+ * the metrics and hands its line to the access log. One listener per request: this runs for
+ * every heartbeat.
  */
-export function trackRequest(req: IncomingMessage, res: ServerResponse, path: string, metrics: ServiceMetrics, requestLog: ((line: RequestLine) => void) | undefined): string {
+export function trackRequest(req: IncomingMessage, res: ServerResponse, path: string, tracking: RequestTracking): string {
   const started = performance.now();
   const requestId = requestIdOf(req);
   res.setHeader('X-Request-Id', requestId);
+  const inFlight = tracking.inFlight;
+  if (inFlight) inFlight.add(res);
+  else res.setHeader('Connection', 'close');
   res.once('close', () => {
+    inFlight?.delete(res);
     const seconds = (performance.now() - started) / 1000;
     const status = res.writableFinished ? res.statusCode : 499;
-    metrics.observeRequest(status, seconds, heartbeatTransport(path));
-    requestLog?.({ requestId, method: req.method ?? '?', path, status, durationMs: Math.round(seconds * 1e6) / 1e3 });
+    tracking.metrics.observeRequest(status, seconds, heartbeatTransport(path));
+    tracking.requestLog?.({ requestId, method: req.method ?? '?', path, status, durationMs: Math.round(seconds * 1e6) / 1e3 });
   });
   return requestId;
 }

@@ -15,7 +15,7 @@ import { setSecurityHeaders } from './security-headers.js';
 import { attachLive } from './websocket.js';
 import { MAX_BATCH_SIZE, TRPC_PATH, trpcErrorLogger, trpcHttpHandler } from './trpc-http.js';
 import { ServiceMetrics } from '../observability/metrics.js';
-import { trackRequest, type RequestLine } from './request-tracking.js';
+import { trackRequest, type RequestLine, type RequestTracking } from './request-tracking.js';
 
 export interface HttpServerOptions {
   /** The running service, or null while it is starting (health answers, the API says 503). */
@@ -86,9 +86,7 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
   const trpc = trpcHttpHandler((req) => contextOf(req), log);
   const wireLimits = { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES };
   const metrics = options.metrics ?? new ServiceMetrics(options.getApp);
-  let keepAlive = true;
-  /** Answers not yet complete: told to close their connection when draining starts. */
-  const inFlight = new Set<ServerResponse>();
+  const tracking: RequestTracking = { metrics, requestLog: options.requestLog, inFlight: new Set() };
 
   const routes = new Map<string, Handler>([
     ['/healthz', (_req, res) => sendHealth(options.getApp(), res)],
@@ -113,11 +111,7 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
     const path = queryAt < 0 ? target : target.slice(0, queryAt);
-    const requestId = trackRequest(req, res, path, metrics, options.requestLog);
-    if (keepAlive) {
-      inFlight.add(res);
-      res.once('close', () => inFlight.delete(res));
-    } else res.setHeader('Connection', 'close');
+    const requestId = trackRequest(req, res, path, tracking);
     const request: Request = { path, target, context: () => contextOf(req) };
     Promise.resolve()
       .then(() => (routes.get(path) ?? fallback)(req, res, request))
@@ -136,9 +130,8 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
   return Object.assign(server, {
     closeLive: () => live.close(),
     refuseKeepAlive: () => {
-      keepAlive = false;
-      for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
-      inFlight.clear();
+      for (const res of tracking.inFlight ?? []) if (!res.headersSent) res.setHeader('Connection', 'close');
+      tracking.inFlight = null;
     },
   });
 }

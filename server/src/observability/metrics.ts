@@ -55,7 +55,6 @@ export class ServiceMetrics {
   observeRequest(status: number, seconds: number, heartbeat: HeartbeatTransport | null): void {
     this.requests.inc({ status: `${Math.floor(status / 100)}xx` });
     if (heartbeat && status < 400) this.heartbeats.observe({ transport: heartbeat }, seconds);
-    this.app();
   }
 
   /** Hooks the service's writer, so appends are measured from the first, even before a request arrives. */
