@@ -13,7 +13,7 @@ import { ServiceMetrics } from './observability/metrics.js';
 /** A signal's shutdown ends within this time, whatever is still running. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 /** How long requests in flight get to finish before their connections are cut. */
-const DRAIN_GRACE_MS = 5_000;
+const DRAIN_GRACE_MS = 3_000;
 
 /** Set once configuration is read; start-up failures before that go to standard error. */
 let startedLogger: Logger | undefined;
