@@ -28,22 +28,15 @@ function tempDir(): string {
   return dir;
 }
 
-async function readLog(dataDir: string): Promise<RecordedEvent[]> {
-  const store = SqliteEventStore.open(join(dataDir, 'events.sqlite'));
-  try {
-    return await store.readAll({ maxCount: 100_000 });
-  } finally {
-    await store.close();
-  }
-}
-
-/** The position the stored read models include, as the next start will load it. */
-function readModelCheckpoint(dataDir: string): bigint | null {
+/** What the next start will load: the event log, and the position the stored read models include. */
+async function onDisk(dataDir: string): Promise<{ events: RecordedEvent[]; checkpoint: bigint | null }> {
+  const log = SqliteEventStore.open(join(dataDir, 'events.sqlite'));
   const readModels = new SqliteReadModelStore(join(dataDir, 'readmodels.sqlite'));
   try {
-    return readModels.load().position;
+    return { events: await log.readAll({ maxCount: 100_000 }), checkpoint: readModels.load().position };
   } finally {
     readModels.close();
+    await log.close();
   }
 }
 
@@ -116,9 +109,9 @@ describe('graceful shutdown', () => {
     expect(await first.exited).toBe(0);
     const acknowledged = (await Promise.all(burst)).filter((id): id is string => id !== null);
 
-    const stored = await readLog(dataDir);
+    const { events: stored, checkpoint } = await onDisk(dataDir);
     // The read models and their checkpoint were written before exit: the next start has nothing to catch up.
-    expect(readModelCheckpoint(dataDir)).toBe(stored.at(-1)!.position);
+    expect(checkpoint).toBe(stored.at(-1)!.position);
 
     const second = await start(dataDir);
     const admin = new TrpcHttp(second.url, ADMIN_TOKEN);
@@ -126,7 +119,7 @@ describe('graceful shutdown', () => {
       expect((await admin.do<{ sensor: { status: string } }>('query', 'sensors.get', { id })).sensor.status, id).toBe('online');
     }
     await second.stop();
-    const afterRestart = await readLog(dataDir);
+    const afterRestart = (await onDisk(dataDir)).events;
     expect(afterRestart.map((event) => event.type)).not.toContain('SensorWentOffline');
     expect(afterRestart.length).toBe(stored.length);
   });
