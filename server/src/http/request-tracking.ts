@@ -2,17 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { HeartbeatTransport, ServiceMetrics } from '../observability/metrics.js';
+import type { RequestLine } from '../observability/logger.js';
 import { TRPC_PATH } from './trpc-http.js';
 
-/** One answered request, as the access log records it. The path never includes the query. */
-export interface RequestLine {
-  requestId: string;
-  method: string;
-  path: string;
-  /** The status sent; 499 when the client left before the answer was complete. */
-  status: number;
-  durationMs: number;
-}
+export type { RequestLine };
 
 /** A caller's own request id is kept when it is short and plain, so it can be followed across services. */
 const CALLER_ID = /^[A-Za-z0-9._:-]{1,64}$/;

@@ -1,6 +1,5 @@
 import type { LogLevel } from '../config/config.js';
 import { destination, pino, stdTimeFunctions, type DestinationStream, type Logger } from 'pino';
-import type { RequestLine } from '../http/request-tracking.js';
 
 export interface LoggerOptions {
   level: LogLevel;
@@ -10,6 +9,16 @@ export interface LoggerOptions {
   pretty?: boolean;
   /** Values that must never appear in a line (the configured admin and metrics tokens). */
   secrets?: readonly (string | undefined)[];
+}
+
+/** One answered request, as the access log records it. The path never includes the query. */
+export interface RequestLine {
+  requestId: string;
+  method: string;
+  path: string;
+  /** The status sent; 499 when the client left before the answer was complete. */
+  status: number;
+  durationMs: number;
 }
 
 const REDACTED = '[redacted]';

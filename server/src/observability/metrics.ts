@@ -21,8 +21,9 @@ export type HeartbeatTransport = 'wire' | 'trpc';
  */
 export class ServiceMetrics {
   readonly registry = new Registry();
-  private readonly heartbeats: Histogram<'transport'>;
-  private readonly requests: Counter<'status'>;
+  /** Bound to their label values once, so a request does not build a labels object. */
+  private readonly heartbeats: Record<HeartbeatTransport, { observe(seconds: number): void }>;
+  private readonly requests: { inc(by?: number): void }[];
   private readonly offlineLag: Histogram;
   private readonly appendSeconds: Histogram;
   private readonly appendedEvents: Counter;
@@ -34,15 +35,18 @@ export class ServiceMetrics {
   ) {
     const registers = [this.registry];
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
-    this.heartbeats = new Histogram({ name: 'harborguard_heartbeat_duration_seconds', help: 'Time to answer a sensor heartbeat, from request to response.', labelNames: ['transport'], buckets: LATENCY_BUCKETS, registers });
-    this.requests = new Counter({ name: 'harborguard_http_requests_total', help: 'HTTP requests answered, by status class.', labelNames: ['status'], registers });
+    const heartbeats = new Histogram({ name: 'harborguard_heartbeat_duration_seconds', help: 'Time to answer a sensor heartbeat, from request to response.', labelNames: ['transport'], buckets: LATENCY_BUCKETS, registers });
+    this.heartbeats = { wire: heartbeats.labels('wire'), trpc: heartbeats.labels('trpc') };
+    heartbeats.zero({ transport: 'wire' });
+    heartbeats.zero({ transport: 'trpc' });
+    const requests = new Counter({ name: 'harborguard_http_requests_total', help: 'HTTP requests answered, by status class.', labelNames: ['status'], registers });
+    // Children exist from the start, so rates and alerts see zero rather than nothing.
+    this.requests = ['1xx', '2xx', '3xx', '4xx', '5xx'].map((status) => requests.labels(status));
+    for (const child of this.requests) child.inc(0);
     this.offlineLag = new Histogram({ name: 'harborguard_offline_detection_lag_seconds', help: 'Time a SensorWentOffline event was stored, minus the deadline it names.', buckets: LAG_BUCKETS, registers });
     this.appendSeconds = new Histogram({ name: 'harborguard_append_duration_seconds', help: 'Time to store one append to the event store, retries included; its count is the append rate.', buckets: LATENCY_BUCKETS, registers });
     this.appendedEvents = new Counter({ name: 'harborguard_events_appended_total', help: 'Events this process stored.', registers });
     this.defineGauges(registers);
-    // Every series exists from the start, so rates and alerts see zero rather than nothing.
-    for (const transport of ['wire', 'trpc'] as const) this.heartbeats.zero({ transport });
-    for (const status of ['2xx', '3xx', '4xx', '5xx']) this.requests.inc({ status }, 0);
   }
 
   /** Prometheus text exposition of everything registered. */
@@ -53,8 +57,8 @@ export class ServiceMetrics {
 
   /** One answered HTTP request; `heartbeat` says whether it was a sensor's heartbeat and over which protocol. */
   observeRequest(status: number, seconds: number, heartbeat: HeartbeatTransport | null): void {
-    this.requests.inc({ status: `${Math.floor(status / 100)}xx` });
-    if (heartbeat && status < 400) this.heartbeats.observe({ transport: heartbeat }, seconds);
+    this.requests[Math.min(4, Math.max(0, Math.floor(status / 100) - 1))]!.inc();
+    if (heartbeat && status < 400) this.heartbeats[heartbeat].observe(seconds);
   }
 
   /** Hooks the service's writer, so appends are measured from the first, even before a request arrives. */
