@@ -4,6 +4,10 @@ import { resolve } from 'node:path';
 const positiveInt = (name: string) =>
   z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be positive`);
 
+/** pino's levels, most to least severe; `silent` writes nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 const ConfigSchema = z.object({
   PORT: z.coerce.number({ error: 'PORT must be a number' }).int('PORT must be a whole number').min(0, 'PORT must be 0–65535').max(65535, 'PORT must be 0–65535').default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -32,6 +36,7 @@ const ConfigSchema = z.object({
   HARBORGUARD_SESSION_IDLE_MS: positiveInt('HARBORGUARD_SESSION_IDLE_MS').default(12 * 60 * 60 * 1000),
   HARBORGUARD_SESSION_MAX_MS: positiveInt('HARBORGUARD_SESSION_MAX_MS').default(7 * 24 * 60 * 60 * 1000),
   HARBORGUARD_PUBLIC_URL: z.url({ error: 'HARBORGUARD_PUBLIC_URL must be a URL like https://hg.example.com' }).optional(),
+  HARBORGUARD_LOG_LEVEL: z.enum(LOG_LEVELS, { error: `HARBORGUARD_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
 });
 
 /** An origin as browsers send it: scheme, host and port only. */
@@ -66,6 +71,8 @@ export interface Config {
   sessionMaxMs: number;
   /** Where people reach the service; https makes the session cookie Secure. */
   publicUrl: string | undefined;
+  /** The least severe log level written. */
+  logLevel: LogLevel;
 }
 
 export class ConfigError extends Error {
@@ -105,5 +112,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionIdleMs: c.HARBORGUARD_SESSION_IDLE_MS,
     sessionMaxMs: c.HARBORGUARD_SESSION_MAX_MS,
     publicUrl: c.HARBORGUARD_PUBLIC_URL,
+    logLevel: c.HARBORGUARD_LOG_LEVEL,
   };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { AppendTooLarge, StoreUnavailable, WrongExpectedVersion, type EventStore } from '@harborguard/eventstore';
 import type { ActorRef, DomainEvent, EventMetadata } from '@harborguard/shared';
 import { modelEventOf, type ModelEvent } from '../domain/model-event.js';
@@ -35,6 +36,8 @@ export class EventWriter {
   storeHealthy = true;
   /** Global position of the last event this writer stored: reads wait for projections to reach it. */
   lastPosition: bigint | null = null;
+  /** Told of each append once stored: seconds since its first attempt (retries included) and how many events it held. */
+  appendObserver: ((seconds: number, events: number) => void) | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -101,11 +104,13 @@ export class EventWriter {
     const expectedRevision = this.states.revision(streamName);
     const toAppend = events.map((event) => ({ id: randomUUID(), type: event.type, data: event.data, metadata }));
     let delay = RETRY_INITIAL_MS;
+    const started = performance.now();
     for (;;) {
       try {
         const result = await this.store.appendToStream(streamName, toAppend, { expectedRevision });
         this.storeHealthy = true;
         if (this.lastPosition === null || result.position > this.lastPosition) this.lastPosition = result.position;
+        this.appendObserver?.((performance.now() - started) / 1000, events.length);
         const first = result.nextExpectedRevision - BigInt(events.length - 1);
         const stored = toAppend.map((event, index) => ({ streamName, revision: first + BigInt(index), type: event.type, data: event.data, metadata }));
         for (const event of stored) this.states.apply(event);

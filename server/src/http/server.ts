@@ -14,6 +14,8 @@ import { handleMetrics } from './metrics.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { attachLive } from './websocket.js';
 import { MAX_BATCH_SIZE, TRPC_PATH, trpcErrorLogger, trpcHttpHandler } from './trpc-http.js';
+import { ServiceMetrics } from '../observability/metrics.js';
+import { trackRequest, type RequestLine, type RequestTracking } from './request-tracking.js';
 
 export interface HttpServerOptions {
   /** The running service, or null while it is starting (health answers, the API says 503). */
@@ -34,6 +36,10 @@ export interface HttpServerOptions {
   publicUrl?: string | undefined;
   /** Drives the WebSocket authentication deadline; tests pass a simulated one. */
   clock?: Clock;
+  /** The Prometheus registry /metrics serves; one without the process defaults when omitted. */
+  metrics?: ServiceMetrics;
+  /** The access log: told of every answered request with its id. */
+  requestLog?: (line: RequestLine) => void;
 }
 
 export interface RunningServer {
@@ -41,11 +47,19 @@ export interface RunningServer {
   port: number;
   url: string;
   close(): Promise<void>;
+  /**
+   * Stops accepting connections, lets the requests in flight finish, and closes each
+   * connection as it falls idle; connections still busy after `graceMs` are cut. Resolves
+   * false when some were cut.
+   */
+  drain(graceMs: number): Promise<boolean>;
 }
 
 export type HarborGuardServer = Server & {
   /** Tells WebSocket clients to reconnect and closes their connections, so the server can close. */
   closeLive(): void;
+  /** From now on every answer closes its connection instead of keeping it alive. */
+  refuseKeepAlive(): void;
 };
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -74,11 +88,13 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
   const trpc = trpcHttpHandler((req) => contextOf(req), log);
   const wireLimits = { maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES };
   const sessionOptions = { allowedOrigins: options.allowedOrigins ?? [], httpsOnly: options.publicUrl?.startsWith('https:') ?? false, now: () => (options.clock ?? systemClock).now() };
+  const metrics = options.metrics ?? new ServiceMetrics(options.getApp);
+  const tracking: RequestTracking = { metrics, requestLog: options.requestLog, inFlight: new Set() };
 
   const routes = new Map<string, Handler>([
     ['/healthz', (_req, res) => sendHealth(options.getApp(), res)],
     ['/readyz', (_req, res) => sendReadiness(options.getApp(), res, options.checkReady)],
-    ['/metrics', (req, res, request) => handleMetrics(request.context(), options.getApp, options.metricsToken, req, res)],
+    ['/metrics', (req, res, request) => handleMetrics(request.context(), metrics, options.metricsToken, req, res)],
     [TRPC_PATH, (req, res) => trpc(req, res)],
     [SESSION_PATH, (req, res, request) => handleSession(request.context(), req, res, sessionOptions)],
   ]);
@@ -98,10 +114,11 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
     const path = queryAt < 0 ? target : target.slice(0, queryAt);
+    const requestId = trackRequest(req, res, path, tracking);
     const request: Request = { path, target, context: () => contextOf(req) };
     Promise.resolve()
       .then(() => (routes.get(path) ?? fallback)(req, res, request))
-      .catch((error: unknown) => answerFailure(req, res, error, log));
+      .catch((error: unknown) => answerFailure(req, res, { requestId, path }, error, log));
   });
 
   const live = attachLive(server, {
@@ -113,7 +130,13 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
     maxBatchSize: MAX_BATCH_SIZE,
     onError: trpcErrorLogger(log),
   });
-  return Object.assign(server, { closeLive: () => live.close() });
+  return Object.assign(server, {
+    closeLive: () => live.close(),
+    refuseKeepAlive: () => {
+      for (const res of tracking.inFlight ?? []) if (!res.headersSent) res.setHeader('Connection', 'close');
+      tracking.inFlight = null;
+    },
+  });
 }
 
 /**
@@ -121,10 +144,11 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
  * failure; a refusal is the client's error, answered without a stack trace in the log;
  * anything else is the service's failure: logged with its stack, answered 500.
  */
-function answerFailure(req: IncomingMessage, res: ServerResponse, error: unknown, log: (line: string) => void): void {
+function answerFailure(req: IncomingMessage, res: ServerResponse, request: { requestId: string; path: string }, error: unknown, log: (line: string) => void): void {
   if (error instanceof ClientGoneError || res.destroyed) return void res.destroy();
   if (!res.headersSent && answerRefusal(res, error)) return;
-  log(`request ${req.method} ${req.url} failed: ${(error as Error).stack ?? String(error)}`);
+  // The path without its query: a query may carry what must not be logged.
+  log(`request ${request.requestId} ${req.method} ${request.path} failed: ${(error as Error).stack ?? String(error)}`);
   if (!res.headersSent) sendJson(res, 500, { error: 'Internal error' });
   else res.destroy();
 }
@@ -149,5 +173,28 @@ export async function listen(server: HarborGuardServer, port: number, host: stri
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+    drain: (graceMs) => drain(server, graceMs),
   };
+}
+
+/** How often connections that finished their request are closed while draining. */
+const IDLE_SWEEP_MS = 50;
+
+function drain(server: HarborGuardServer, graceMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let cut = false;
+    server.refuseKeepAlive();
+    server.closeLive();
+    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+    const deadline = setTimeout(() => {
+      cut = true;
+      server.closeAllConnections();
+    }, graceMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(deadline);
+      resolve(!cut);
+    });
+    server.closeIdleConnections();
+  });
 }
