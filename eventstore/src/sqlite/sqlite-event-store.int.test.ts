@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { StoreUnavailable } from '../errors.js';
+import { InvalidPosition, StoreUnavailable } from '../errors.js';
 import { describeEventStoreContract } from '../testing/index.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 import { startChild } from './start-child.fixture.js';
@@ -57,6 +57,14 @@ describe('SqliteEventStore', () => {
     }
     throw new Error(`expected opening ${path} to fail`);
   }
+
+  it('refuses positions no event can start at, for reads and subscriptions alike', async () => {
+    const store = open();
+    await expect(store.readAll({ fromPosition: -1n })).rejects.toBeInstanceOf(InvalidPosition);
+    await expect(store.readAll({ fromPosition: 2n ** 60n })).rejects.toBeInstanceOf(InvalidPosition);
+    const subscription = store.subscribeToAll({ fromPosition: 2n ** 60n })[Symbol.asyncIterator]();
+    await expect(subscription.next()).rejects.toBeInstanceOf(InvalidPosition);
+  });
 
   it('creates the parent directory and the file, and works after reopening', async () => {
     const store = open();

@@ -1,6 +1,4 @@
 import { AppendSignal } from '../append-signal.js';
-import { toJson } from '../event-json.js';
-import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { EventStoreError, StoreUnavailable, WrongExpectedVersion } from '../errors.js';
@@ -8,7 +6,6 @@ import type {
   AllFilter,
   AppendOptions,
   AppendResult,
-  EventMetadata,
   EventStore,
   EventToAppend,
   ExpectedRevision,
@@ -23,6 +20,7 @@ import { preflight } from './preflight.js';
 import { ReadAhead, type ForwardPage } from './read-ahead.js';
 import { classifyDatabase, createSchema } from './schema.js';
 import { translateSqliteError } from './sqlite-errors.js';
+import { COLUMNS, prepareEvent, rowPosition, toRecordedEvent, type PreparedEvent, type Row } from './rows.js';
 
 export interface SqliteEventStoreOptions {
   /**
@@ -40,17 +38,6 @@ export interface SqliteEventStoreOptions {
   readAhead?: boolean;
   /** Where the store reports trouble it works around (a read-ahead worker that failed). Default: stderr. */
   log?: (line: string) => void;
-}
-
-/** Columns in the order every read selects them (rows are fetched raw, as arrays). */
-type Row = [position: number, stream: string, revision: number, id: string, type: string, data: string, metadata: string, recordedAt: number];
-const COLUMNS = 'position, stream, revision, id, type, data, metadata, recorded_at';
-
-interface PreparedEvent {
-  id: string;
-  type: string;
-  data: string;
-  metadata: string;
 }
 
 interface ReadAllShape {
@@ -186,7 +173,7 @@ export class SqliteEventStore implements EventStore {
     this.#assertOpen();
     const forwards = (options.direction ?? 'forwards') === 'forwards';
     const from = options.fromPosition ?? (forwards ? 'start' : 'end');
-    const fromPosition = from === 'start' ? 0 : from === 'end' ? UNBOUNDED : Number(from);
+    const fromPosition = from === 'start' ? 0 : from === 'end' ? UNBOUNDED : rowPosition(from);
     const limit = options.maxCount ?? 1000;
     if (!forwards) return this.#run('reading $all', () => this.#readAllRows(this.#readAllShape(false, options.filter), fromPosition, limit).map(toRecordedEvent));
     return (await this.#readForwards('reading $all', fromPosition, limit, options.filter)).events;
@@ -307,7 +294,7 @@ export class SqliteEventStore implements EventStore {
    */
   async *#follow({ fromPosition = 'start', filter, signal }: SubscribeToAllOptions): AsyncGenerator<SubscriptionMessage> {
     // The cursor is the last position examined: everything up to it was delivered or filtered out.
-    let cursor = fromPosition === 'start' ? 0 : Number(fromPosition);
+    let cursor = fromPosition === 'start' ? 0 : rowPosition(fromPosition);
     let caughtUp = false;
     const stopped = () => this.#closed || signal?.aborted === true;
     while (!stopped()) {
@@ -344,26 +331,4 @@ export class SqliteEventStore implements EventStore {
   #assertOpen(): void {
     if (this.#closed) throw new StoreUnavailable(`Event store ${this.#file} is closed`);
   }
-}
-
-function prepareEvent(event: EventToAppend): PreparedEvent {
-  return {
-    id: event.id ?? randomUUID(),
-    type: event.type,
-    data: toJson(event.type, 'data', event.data ?? null),
-    metadata: toJson(event.type, 'metadata', event.metadata ?? {}),
-  };
-}
-
-function toRecordedEvent(row: Row): RecordedEvent {
-  return {
-    id: row[3],
-    streamName: row[1],
-    revision: BigInt(row[2]),
-    position: BigInt(row[0]),
-    type: row[4],
-    data: JSON.parse(row[5]) as unknown,
-    metadata: JSON.parse(row[6]) as EventMetadata,
-    recordedAt: new Date(row[7]),
-  };
 }

@@ -1,4 +1,4 @@
-import type { JobRow, RegistryStatus, Role, SensorStatus } from '@harborguard/shared';
+import type { JobRow, RegistryStatus, SensorStatus } from '@harborguard/shared';
 import type { ChangedIds } from './changed-ids.js';
 
 /**
@@ -20,35 +20,8 @@ export interface DirtyRecord {
   record: unknown | null;
 }
 
-export interface Org {
-  id: string;
-  name: string;
-}
-
-export interface Token {
-  id: string;
-  orgId: string;
-  name: string;
-  role: Role;
-  hash: string;
-  revoked: boolean;
-  createdAt: string;
-  bootstrap: boolean;
-}
-
-export interface ApiKey {
-  id: string;
-  orgId: string;
-  name: string;
-  keyPrefix: string;
-  hash: string;
-  /** The key before the last rotation, accepted until `validUntil` (ms). */
-  previous: { hash: string; validUntil: number } | null;
-  revoked: boolean;
-  createdAt: string;
-  rotatedAt: string | null;
-  revokedAt: string | null;
-}
+/** Orgs, tokens and API keys are kept as their deciders keep them. */
+export type { ApiKey, Org, Token } from '../domain/credentials.js';
 
 export interface Sensor {
   id: string;
