@@ -3,7 +3,7 @@ import type { JobRow, SensorStatus } from '@harborguard/shared';
 import { AppError } from '../domain/errors.js';
 import type { Job, JobCommand } from '../domain/job.js';
 import { jobStream, registryStream, sensorStream } from '../domain/streams.js';
-import { checkSensorKey, ownSensor, sensorDecider, type Sensor, type SensorCommand, type SensorDetails } from '../domain/sensor.js';
+import { bindingLost, checkSensorKey, ownSensor, sensorDecider, type Sensor, type SensorCommand, type SensorDetails } from '../domain/sensor.js';
 import type { WriteContext } from '../core/event-writer.js';
 import type { JobService } from './job-service.js';
 import type { RegistryService } from './registry-service.js';
@@ -149,11 +149,8 @@ export class SensorService {
     return { sensorId: calledAs, status: this.services.supervisor.status(rowId) ?? 'online', serverTime: new Date(this.services.clock.now()).toISOString() };
   }
 
-  /** A sensor whose registry was deleted keeps heartbeating but gets no jobs until rebound. */
   private bindingLost(sensor: Sensor): boolean {
-    if (sensor.registryId === null) return false;
-    const registry = this.services.states.state('registry', registryStream(sensor.registryId));
-    return registry === null || registry.deleted;
+    return bindingLost(sensor, sensor.registryId === null ? null : this.services.states.state('registry', registryStream(sensor.registryId)));
   }
 
   private findForRegistration(principal: SensorPrincipal, input: RegistrationInput): Sensor | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evolveSensor, sensorDecider, type SensorDetails, type SensorEvent } from './sensor.js';
+import { bindingLost, evolveSensor, sensorDecider, type SensorDetails, type SensorEvent } from './sensor.js';
 import { deciderSpec, SPEC_TIME } from './testing/given-when-then.js';
 
 const given = deciderSpec(sensorDecider);
@@ -54,6 +54,13 @@ describe('sensor decider', () => {
       given([]).when({ type: 'Delete', sensorId: 's1', orgId: 'o1' }).thenFails('not_found');
       given([registered, deleted]).when({ type: 'Delete', sensorId: 's1', orgId: 'o1' }).thenFails('not_found');
     });
+  });
+
+  it('a sensor bound to a deleted registry has lost its binding (it gets no jobs until bound again)', () => {
+    expect(bindingLost({ registryId: 'r1' }, { deleted: true })).toBe(true);
+    expect(bindingLost({ registryId: 'r1' }, null)).toBe(true);
+    expect(bindingLost({ registryId: 'r1' }, { deleted: false })).toBe(false);
+    expect(bindingLost({ registryId: null }, null)).toBe(false);
   });
 
   it('follows the machine’s transitions: status, job and last contact', () => {

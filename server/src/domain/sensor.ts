@@ -63,6 +63,11 @@ export function ownSensor(state: SensorState, orgId: string, sensorId: string): 
   return state;
 }
 
+/** A sensor whose registry was deleted keeps heartbeating but gets no jobs until it is bound again. */
+export function bindingLost(sensor: Pick<Sensor, 'registryId'>, registry: { deleted: boolean } | null): boolean {
+  return sensor.registryId !== null && (registry === null || registry.deleted);
+}
+
 /**
  * A sensor acts only under the API key it registered with (a rotation keeps the key's id):
  * another key of the org must register the sensor before it can speak for it.
