@@ -74,6 +74,8 @@ async function main(): Promise<void> {
     adminToken: config.adminToken,
     readModelStore: new SqliteReadModelStore(join(config.dataDir, 'readmodels.sqlite')),
     log,
+    contactCheckpointMs: config.contactCheckpointMs,
+    jobTimeoutMs: config.jobTimeoutMs,
   });
   await harborguard.start();
   app = harborguard;

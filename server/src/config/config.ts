@@ -24,6 +24,8 @@ const ConfigSchema = z.object({
     .default([]),
   HARBORGUARD_METRICS_TOKEN: z.string().min(16, 'HARBORGUARD_METRICS_TOKEN must be at least 16 characters').optional(),
   HARBORGUARD_MAX_UPLOAD_BYTES: positiveInt('HARBORGUARD_MAX_UPLOAD_BYTES').default(64 * 1024 * 1024),
+  HARBORGUARD_CONTACT_CHECKPOINT_MS: positiveInt('HARBORGUARD_CONTACT_CHECKPOINT_MS').default(15_000),
+  HARBORGUARD_JOB_TIMEOUT_MS: positiveInt('HARBORGUARD_JOB_TIMEOUT_MS').default(60 * 60 * 1000),
 });
 
 /** An origin as browsers send it: scheme, host and port only. */
@@ -51,6 +53,10 @@ export interface Config {
   metricsToken: string | undefined;
   /** The largest scan results upload; every other request body is limited to 1 MiB. */
   maxUploadBytes: number;
+  /** How often last contacts are stored: after a restart a last contact is off by at most this. */
+  contactCheckpointMs: number;
+  /** A job running longer than this fails "timed out". */
+  jobTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -86,5 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: c.HARBORGUARD_ALLOWED_ORIGINS,
     metricsToken: c.HARBORGUARD_METRICS_TOKEN,
     maxUploadBytes: c.HARBORGUARD_MAX_UPLOAD_BYTES,
+    contactCheckpointMs: c.HARBORGUARD_CONTACT_CHECKPOINT_MS,
+    jobTimeoutMs: c.HARBORGUARD_JOB_TIMEOUT_MS,
   };
 }

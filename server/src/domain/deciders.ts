@@ -1,4 +1,5 @@
 import type { Decider } from './decider.js';
+import { contactsDecider } from './contacts.js';
 import { apiKeyDecider, orgDecider, tokenDecider } from './credentials.js';
 import { jobDecider } from './job.js';
 import { registryDecider } from './registry.js';
@@ -13,6 +14,7 @@ export const decidersByKind = {
   apikey: apiKeyDecider,
   token: tokenDecider,
   org: orgDecider,
+  contacts: contactsDecider,
 } as const satisfies Record<StreamKind, Pick<Decider<unknown, never, never>, 'initialState'>>;
 
 export type StateOf<K extends StreamKind> = ReturnType<(typeof decidersByKind)[K]['initialState']>;

@@ -5,10 +5,12 @@ export const jobStream = (id: string) => `job-${id}`;
 export const apiKeyStream = (id: string) => `apikey-${id}`;
 export const tokenStream = (id: string) => `token-${id}`;
 export const orgStream = (id: string) => `org-${id}`;
+/** Last-contact checkpoints of one org's sensors. */
+export const contactsStream = (orgId: string) => `contacts-${orgId}`;
 
-export type StreamKind = 'sensor' | 'registry' | 'job' | 'apikey' | 'token' | 'org';
+export type StreamKind = 'sensor' | 'registry' | 'job' | 'apikey' | 'token' | 'org' | 'contacts';
 
-const KINDS: readonly StreamKind[] = ['sensor', 'registry', 'job', 'apikey', 'token', 'org'];
+const KINDS: readonly StreamKind[] = ['sensor', 'registry', 'job', 'apikey', 'token', 'org', 'contacts'];
 
 /** The kind of a stream, from the prefix of its name; null for streams the service does not own. */
 export function streamKind(streamName: string): StreamKind | null {
