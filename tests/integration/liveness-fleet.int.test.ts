@@ -1,25 +1,24 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, OFFLINE_AFTER_MS, TestServer } from '../support/test-server.js';
 import { TrpcHttp } from '../support/http-clients.js';
-import { wireSensor, type SensorClient } from '../support/sensor-clients.js';
+import { wireSensor } from '../support/sensor-clients.js';
+
+/** The service, an operator, and a sensor client holding the org's key. */
+async function start() {
+  const server = await TestServer.start();
+  const admin = new TrpcHttp(server.url, ADMIN_TOKEN);
+  const key: string = (await admin.do('mutation', 'apiKeys.create', { name: 'fleet' })).key;
+  return { server, admin, key, sensor: wireSensor(server.url, key) };
+}
 
 describe('what the fleet views tell about liveness', () => {
-  let server: TestServer;
-  let admin: TrpcHttp;
-  let sensor: SensorClient;
-  let key: string;
-
-  beforeEach(async () => {
-    server = await TestServer.start();
-    admin = new TrpcHttp(server.url, ADMIN_TOKEN);
-    key = (await admin.do('mutation', 'apiKeys.create', { name: 'fleet' })).key;
-    sensor = wireSensor(server.url, key);
-  });
-  afterEach(() => server.destroy());
-
-  const row = async (id: string) => (await admin.do('query', 'sensors.get', { id })).sensor;
+  const fixture = {} as Awaited<ReturnType<typeof start>>;
+  beforeEach(async () => void Object.assign(fixture, await start()));
+  afterEach(() => fixture.server.destroy());
+  const row = async (id: string) => (await fixture.admin.do('query', 'sensors.get', { id })).sensor;
 
   it('sensors sharing a host say so, and the summary counts hosts with more than one connected sensor', async () => {
+    const { server, admin, sensor } = fixture;
     const a = await sensor.register({ name: 'replica-a', hostname: 'node-1' });
     const b = await sensor.register({ name: 'replica-b', hostname: 'node-1' });
     const alone = await sensor.register({ name: 'alone', hostname: 'node-2' });
@@ -37,6 +36,7 @@ describe('what the fleet views tell about liveness', () => {
   });
 
   it('a row re-created from a bare heartbeat gets its details from the next registration naming its id', async () => {
+    const { server, admin, sensor, key } = fixture;
     expect(await sensor.heartbeat('lost-agent-7')).toBe(200);
     expect(await row('lost-agent-7')).toMatchObject({ name: '', hostname: '' });
     const agent = new TrpcHttp(server.url, key);
@@ -46,6 +46,7 @@ describe('what the fleet views tell about liveness', () => {
   });
 
   it('a registry kept ACTIVE by one of its sensors lists the ones that are offline', async () => {
+    const { server, admin, sensor } = fixture;
     const registryId = (await admin.do('mutation', 'registries.create', { name: 'harbor', url: 'harbor.example' })).id;
     const up = await sensor.register({ name: 'up', hostname: 'node-1' });
     const down = await sensor.register({ name: 'down', hostname: 'node-2' });
