@@ -31,7 +31,7 @@ async function firstRun() {
 }
 
 describe('last contact across restarts', () => {
-  it('after a crash, rows and the offline event report a last heartbeat within one checkpoint interval of the truth', async () => {
+  it('after a crash, rows and the offline event carry the last contact checkpointed before it: one heartbeat early here, within one interval, and no one goes offline before boot + threshold', async () => {
     const { clock, first, sensor } = await firstRun();
     const steady = await sensor.register({ name: 'steady', hostname: 'h1' });
     const dying = await sensor.register({ name: 'dying', hostname: 'h2' });
