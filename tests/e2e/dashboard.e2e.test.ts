@@ -192,4 +192,29 @@ describe('dashboard', () => {
     await page.waitForURL(/\/sign-in\?expired=1/);
     await page.getByText('Your session ended').waitFor();
   });
+
+  it('labels a row re-created from a bare heartbeat and says why it has no details; warns of sensors sharing a host', async () => {
+    await page.getByLabel('Access token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Signed in again, the page the session ended on comes back first.
+    await page.waitForURL(/\/registries/);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sensors' }).click();
+    await page.waitForURL(/\/sensors$/);
+    const { key } = await stack.admin.do<{ key: string }>('mutation', 'apiKeys.create', { name: 'node agents' });
+    const agents = wireSensor(stack.url, key);
+    expect(await agents.heartbeat('lost-agent-7f3c')).toBe(200);
+    const replicas = [await agents.register({ name: 'replica-a', hostname: 'node-9' }), await agents.register({ name: 'replica-b', hostname: 'node-9' })];
+    const keepAlive = heartbeatLoop(async () => Math.max(...(await Promise.all([...replicas, 'lost-agent-7f3c'].map((id) => agents.heartbeat(id))))));
+    try {
+      const unnamed = page.locator('tr[data-sensor-id="lost-agent-7f3c"]').getByRole('link', { name: 'unnamed sensor lost-age' });
+      await unnamed.waitFor();
+      await eventually(async () => expect(await page.locator('tr[data-sensor-name="replica-a"] [data-testid="same-host"]').textContent()).toContain('Shares its host with 1 other'));
+      await page.getByText('1 host runs more than one connected sensor').waitFor();
+      await unnamed.click();
+      await page.getByRole('heading', { name: 'unnamed sensor lost-age', level: 1 }).waitFor();
+      await page.getByText('has not sent its name, host and capabilities yet').waitFor();
+    } finally {
+      await keepAlive.stop();
+    }
+  });
 });
