@@ -113,6 +113,8 @@ async function startApp(service: Service): Promise<HarborGuard> {
     adminToken: config.adminToken,
     readModelStore: service.readModelStore,
     log,
+    contactCheckpointMs: config.contactCheckpointMs,
+    jobTimeoutMs: config.jobTimeoutMs,
   });
 }
 

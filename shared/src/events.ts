@@ -83,6 +83,11 @@ export const eventCatalog = {
   JobFailed: z.object({ jobId: id, reason: z.string(), sensorId: id.optional() }),
   JobCancelled: z.object({ jobId: id, sensorId: id.optional(), reason: z.string().optional() }),
 
+  // contacts-<orgId>: last-contact checkpoints. Routine heartbeats are not events; these
+  // records keep the last contact of every sensor that called in an interval, so a restart
+  // loses at most one interval of it. Not transitions: the audit page hides them by default.
+  SensorContactsCheckpointed: z.object({ orgId: id, contacts: z.record(id, isoTime) }),
+
 } as const;
 
 export type EventCatalog = typeof eventCatalog;

@@ -40,6 +40,11 @@ export interface SensorRow {
   id: string;
   name: string;
   hostname: string;
+  /**
+   * How many other connected sensors of the org report the same host: more than one sensor
+   * sharing a node's Docker socket can deadlock.
+   */
+  sameHostSensors: number;
   status: SensorStatus;
   /** Live: the last authenticated request, even one that changed nothing. */
   lastHeartbeatAt: string;
@@ -90,6 +95,11 @@ export interface RegistryRow {
   status: RegistryStatus;
   reason: string | null;
   boundSensorIds: string[];
+  /**
+   * Bound sensors that are offline, while others keep the registry ACTIVE: the registry goes to
+   * ERROR only when none of its bound sensors is connected.
+   */
+  offlineSensors: { id: string; name: string }[];
   scheduleIntervalMs: number | null;
   createdAt: string;
 }
@@ -110,6 +120,8 @@ export interface FleetSummary {
   online: number;
   scanning: number;
   offline: number;
+  /** Hosts with more than one connected sensor of the org. */
+  sharedHosts: number;
 }
 
 export interface Whoami {
@@ -155,6 +167,8 @@ export const AuditEventsInput = z
     /** Only events recorded at or after this time. */
     since: z.iso.datetime({ offset: true }).optional(),
     limit: z.number().int().min(1).max(1000).default(100),
+    /** Last-contact checkpoints are hidden unless this is true (or `type` or `stream` names them). */
+    includeCheckpoints: z.boolean().optional(),
   })
   .default({ limit: 100 });
 

@@ -156,8 +156,9 @@ describe('dashboard', () => {
     await page.getByRole('combobox', { name: 'Event type' }).selectOption('SensorWentOffline');
     await page.getByRole('button', { name: 'Apply' }).click();
     const offline = page.locator('tr[data-event-type="SensorWentOffline"]');
-    await eventually(async () => expect(await offline.count()).toBeGreaterThanOrEqual(4));
-    expect(await page.locator('tr[data-event-type]:not([data-event-type="SensorWentOffline"])').count()).toBe(0);
+    // The unfiltered page may still be on screen until the filtered one arrives: wait for both facts at once.
+    const others = page.locator('tr[data-event-type]:not([data-event-type="SensorWentOffline"])');
+    await eventually(async () => expect([await offline.count() >= 4, await others.count()]).toEqual([true, 0]));
     await offline.first().getByRole('button', { name: 'JSON' }).click();
     expect(await page.locator('.json-row pre').first().textContent()).toContain('"thresholdMs": 3000');
     await page.screenshot({ path: join(SCREENSHOTS, 'audit.png'), fullPage: true });
@@ -186,8 +187,35 @@ describe('dashboard', () => {
 
     // An admin revokes the auditor's token: the next request sends them back to sign in.
     await stack.admin.do('mutation', 'tokens.revoke', { id: tokenId });
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Registries' }).click();
+    // The live connection may notice the revocation first and leave the page before a click
+    // could land: the link is clicked in the page only while it is still there, in one step.
+    await page.evaluate(`document.querySelector('nav[aria-label="Main"] a[href="/registries"]')?.click()`);
     await page.waitForURL(/\/sign-in\?expired=1/);
     await page.getByText('Your session ended').waitFor();
+  });
+
+  it('labels a row re-created from a bare heartbeat and says why it has no details; warns of sensors sharing a host', async () => {
+    await page.getByLabel('Access token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Signed in again, the page the session ended on comes back first.
+    await page.waitForURL(/\/registries/);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sensors' }).click();
+    await page.waitForURL(/\/sensors$/);
+    const { key } = await stack.admin.do<{ key: string }>('mutation', 'apiKeys.create', { name: 'node agents' });
+    const agents = wireSensor(stack.url, key);
+    expect(await agents.heartbeat('lost-agent-7f3c')).toBe(200);
+    const replicas = [await agents.register({ name: 'replica-a', hostname: 'node-9' }), await agents.register({ name: 'replica-b', hostname: 'node-9' })];
+    const keepAlive = heartbeatLoop(async () => Math.max(...(await Promise.all([...replicas, 'lost-agent-7f3c'].map((id) => agents.heartbeat(id))))));
+    try {
+      const unnamed = page.locator('tr[data-sensor-id="lost-agent-7f3c"]').getByRole('link', { name: 'unnamed sensor lost-age' });
+      await unnamed.waitFor();
+      await eventually(async () => expect(await page.locator('tr[data-sensor-name="replica-a"] [data-testid="same-host"]').textContent()).toContain('Shares its host with 1 other'));
+      await page.getByText('1 host runs more than one connected sensor').waitFor();
+      await unnamed.click();
+      await page.getByRole('heading', { name: 'unnamed sensor lost-age', level: 1 }).waitFor();
+      await page.getByText('has not sent its name, host and capabilities yet').waitFor();
+    } finally {
+      await keepAlive.stop();
+    }
   });
 });

@@ -137,7 +137,7 @@ describe('read API and live fleet', () => {
       cursor = page.next ?? undefined;
     } while (cursor);
     expect(visited).toEqual(['charlie', 'delta', 'alpha', 'bravo', 'echo']);
-    expect(await admin.do('query', 'fleet.summary')).toEqual({ total: 5, online: 3, scanning: 0, offline: 2 });
+    expect(await admin.do('query', 'fleet.summary')).toEqual({ total: 5, online: 3, scanning: 0, offline: 2, sharedHosts: 0 });
     expect((await admin.query('sensors.list', { cursor: 'garbage' })).status).toBe(400);
   });
 
@@ -230,7 +230,7 @@ describe('read API and live fleet', () => {
     expect(await acme.do('query', 'jobs.list', { sensorId: id })).toEqual([]);
     expect(await acme.do('query', 'jobs.list', { registryId })).toEqual([]);
     expect((await acme.do('query', 'sensors.list', { registryId })).items).toEqual([]);
-    expect(await acme.do('query', 'fleet.summary')).toEqual({ total: 0, online: 0, scanning: 0, offline: 0 });
+    expect(await acme.do('query', 'fleet.summary')).toEqual({ total: 0, online: 0, scanning: 0, offline: 0, sharedHosts: 0 });
     expect((await acme.do('query', 'audit.events', { sensorId: id })).events).toEqual([]);
     expect((await acme.do('query', 'audit.events', { stream: `registry-${registryId}` })).events).toEqual([]);
     const acmeLog = await acme.do('query', 'audit.events', { limit: 1000 });

@@ -102,7 +102,7 @@ describe('restart', () => {
 
     const afterRestart = await readLog(dataDir);
     expect(afterRestart.slice(0, afterKill.length)).toEqual(afterKill);
-    const added = afterRestart.slice(afterKill.length).map((e) => e.type);
+    const added = afterRestart.slice(afterKill.length).filter((e) => e.type !== 'SensorContactsCheckpointed').map((e) => e.type);
     // Only what happened after the restart: the completion of one job. No transition repeated.
     expect(added).toEqual(['JobCompleted', 'SensorFinishedScanning']);
   });

@@ -24,6 +24,10 @@ export interface TestServerOptions {
   log?: (line: string) => void;
   /** HTTP edge settings (origins, metrics token, limits); the app, clock and log are the test server's. */
   http?: Omit<HttpServerOptions, 'getApp' | 'clock' | 'log'>;
+  /** How often last contacts are checkpointed (the service's default otherwise). */
+  contactCheckpointMs?: number;
+  /** A job running longer than this fails "timed out" (the service's default otherwise). */
+  jobTimeoutMs?: number;
 }
 
 /**
@@ -61,6 +65,8 @@ export class TestServer {
       ...(options.sessionMaxMs === undefined ? {} : { sessionMaxMs: options.sessionMaxMs }),
       log: options.log ?? (() => {}),
       showAdminToken: (token) => shown.push(token),
+      ...(options.contactCheckpointMs === undefined ? {} : { contactCheckpointMs: options.contactCheckpointMs }),
+      ...(options.jobTimeoutMs === undefined ? {} : { jobTimeoutMs: options.jobTimeoutMs }),
     });
     await app.start();
     const httpLog: string[] = [];
@@ -97,6 +103,15 @@ export class TestServer {
   async stop(): Promise<void> {
     await this.running.close();
     await this.app.stop();
+    await this.store.close();
+  }
+
+  /**
+   * Like `kill -9`: stops serving and closes the store with no shutdown work (nothing flushed).
+   * Restart on another clock: this one's timers stay armed on its own.
+   */
+  async crash(): Promise<void> {
+    await this.running.close();
     await this.store.close();
   }
 

@@ -5,6 +5,7 @@ import { createApi, type Api } from './api/api';
 import { connect, type Connection } from './api/client';
 import { hasRole } from './api/session';
 import { LiveFleet } from './fleet/live-fleet.svelte';
+import { sensorLabel } from './sensor-label';
 
 /** What every signed-in page shares: who is signed in, the API, and the live fleet. */
 export class Dashboard {
@@ -32,7 +33,7 @@ export class Dashboard {
   readonly nameOf: NameOf = (kind, id) => {
     if (kind === 'sensor') {
       const sensor = this.fleet.get(id);
-      return sensor ? sensor.name || sensor.hostname : null;
+      return sensor ? sensorLabel(sensor) : null;
     }
     return this.registries.find((registry) => registry.id === id)?.name ?? null;
   };

@@ -29,7 +29,7 @@ export class SensorMailbox {
 
   constructor(
     readonly sensorId: string,
-    private readonly orgId: string,
+    readonly orgId: string,
     input: SensorMachineInput,
     /** One of the supervisor's parent actors: its system (timers, clock) is shared with its other sensor actors. */
     private readonly parent: AnyActorRef,

@@ -30,7 +30,7 @@ function setUp() {
     supervisor.start(sensorId, 'default', clock.now());
   };
   const wentOffline = async () => (await store.readAll({ maxCount: 1000 })).filter((e) => e.type === 'SensorWentOffline').map((e) => (e.data as { sensorId: string }).sensorId);
-  return { clock, supervisor, register, context, wentOffline };
+  return { clock, supervisor, register, context, wentOffline, states, writer, store };
 }
 
 describe('sensor supervisor', () => {
@@ -75,5 +75,36 @@ describe('sensor supervisor', () => {
     clock.increment(OFFLINE_AFTER_MS * 2);
     await new Promise((resolve) => setImmediate(resolve));
     expect(await wentOffline()).toEqual([]);
+  });
+
+  it('notes every contact for the next checkpoint, by org, and hands each out once', async () => {
+    const { clock, supervisor, register, context } = setUp();
+    await register('a');
+    await register('b');
+    clock.increment(1_000);
+    supervisor.quietContact('a', clock.now());
+    await supervisor.send('b', { type: 'CONTACT', at: clock.now() }, context('b'));
+    clock.increment(1_000);
+    supervisor.quietContact('a', clock.now());
+    expect(supervisor.takeContacts()).toEqual(new Map([['default', new Map([['a', T0 + 2_000], ['b', T0 + 1_000]])]]));
+    expect(supervisor.takeContacts().size).toBe(0);
+  });
+
+  it('restored after a restart, a sensor keeps its checkpointed last contact and still gets a full threshold from boot', async () => {
+    const { clock, supervisor, register, context, states, writer, store } = setUp();
+    await register('a');
+    // The service stops: its actors and their timers go with it.
+    supervisor.stopAll();
+    const checkpointedAt = T0 + 60_000;
+    await writer.append('contacts-default', [{ type: 'SensorContactsCheckpointed', data: { orgId: 'default', contacts: { a: new Date(checkpointedAt).toISOString() } } }], context('a'));
+    clock.increment(10 * OFFLINE_AFTER_MS);
+    const bootAt = clock.now();
+    const restarted = new SensorSupervisor({ writer, states, clock, offlineAfterMs: OFFLINE_AFTER_MS });
+    restarted.restoreAll(bootAt);
+    expect(restarted.live('a')?.lastContactAt).toBe(checkpointedAt);
+    clock.increment(OFFLINE_AFTER_MS);
+    await new Promise((resolve) => setImmediate(resolve));
+    const offline = (await store.readAll({ maxCount: 1000 })).filter((e) => e.type === 'SensorWentOffline');
+    expect(offline.map((e) => e.data)).toEqual([{ sensorId: 'a', lastHeartbeatAt: new Date(checkpointedAt).toISOString(), at: new Date(bootAt + OFFLINE_AFTER_MS).toISOString(), thresholdMs: OFFLINE_AFTER_MS }]);
   });
 });

@@ -4,6 +4,7 @@ import type { ModelEvent } from '../domain/model-event.js';
 import type { Clock } from '../core/clock.js';
 import type { EventWriter, WriteContext } from '../core/event-writer.js';
 import type { StreamStates } from '../core/stream-states.js';
+import { contactsStream } from '../domain/streams.js';
 import { SensorMailbox, type MailboxHost } from './sensor-mailbox.js';
 
 export interface SupervisorOptions {
@@ -56,6 +57,8 @@ export class SensorSupervisor {
   private readonly host: MailboxHost;
   /** Told of contacts that changed nothing but the last-contact time (not events). */
   contactListener: (sensorId: string) => void = () => {};
+  /** Org id → sensor id → last contact, of the sensors that called since `takeContacts`. */
+  private contacts = new Map<string, Map<string, number>>();
 
   constructor(private readonly options: SupervisorOptions) {
     const log = options.log ?? (() => {});
@@ -79,10 +82,12 @@ export class SensorSupervisor {
   restoreAll(bootAt: number): void {
     for (const sensor of this.options.states.all('sensor')) {
       if (sensor.deleted || this.mailboxes.has(sensor.id)) continue;
+      // The later of the last transition and the last checkpointed contact.
+      const checkpointed = this.options.states.state('contacts', contactsStream(sensor.orgId))?.lastContactAt.get(sensor.id) ?? -Infinity;
       this.spawn(sensor.id, sensor.orgId, {
         resumeAs: sensor.status,
         startedAt: bootAt,
-        lastContactAt: Date.parse(sensor.lastContactAt),
+        lastContactAt: Math.max(Date.parse(sensor.lastContactAt), checkpointed),
         jobId: sensor.currentJobId,
         clockSkewMs: sensor.clockSkewMs,
       });
@@ -100,12 +105,39 @@ export class SensorSupervisor {
   }
 
   send(sensorId: string, event: SensorMachineEvent, context: WriteContext): Promise<ModelEvent[]> {
-    return this.mailbox(sensorId).send(event, context);
+    const mailbox = this.mailbox(sensorId);
+    if (event.type === 'CONTACT') this.noteContact(mailbox, event.at);
+    return mailbox.send(event, context);
   }
 
   /** Records a contact that changes no state; false when the sensor's actor must handle it (see SensorMailbox). */
   quietContact(sensorId: string, at: number): boolean {
-    return this.mailboxes.get(sensorId)?.quietContact(at) ?? false;
+    const mailbox = this.mailboxes.get(sensorId);
+    if (!mailbox?.quietContact(at)) return false;
+    this.noteContact(mailbox, at);
+    return true;
+  }
+
+  /** The last contacts since the previous call, by org: what the next checkpoint records. */
+  takeContacts(): Map<string, Map<string, number>> {
+    const taken = this.contacts;
+    this.contacts = new Map();
+    return taken;
+  }
+
+  /** Contacts a checkpoint could not store, handed back for the next one. */
+  restoreContacts(contacts: Map<string, Map<string, number>>): void {
+    for (const [orgId, sensors] of contacts) {
+      let org = this.contacts.get(orgId);
+      if (!org) this.contacts.set(orgId, (org = new Map()));
+      for (const [id, at] of sensors) if ((org.get(id) ?? -Infinity) < at) org.set(id, at);
+    }
+  }
+
+  private noteContact(mailbox: SensorMailbox, at: number): void {
+    let org = this.contacts.get(mailbox.orgId);
+    if (!org) this.contacts.set(mailbox.orgId, (org = new Map()));
+    org.set(mailbox.sensorId, at);
   }
 
   status(sensorId: string): ResumeState | undefined {

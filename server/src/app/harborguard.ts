@@ -15,6 +15,8 @@ import { JobService } from './job-service.js';
 import { SensorService } from './sensor-service.js';
 import { Reactions } from './reactions.js';
 import { RegistryScheduler } from './scheduler.js';
+import { ContactCheckpoints } from './contact-checkpoints.js';
+import { JobTimeouts } from './job-timeouts.js';
 import { MemoryReadModelStore, type ReadModelStore } from '../projections/read-model-store.js';
 import { Projector } from '../projections/projector.js';
 import { ReadQueries } from '../projections/read-queries.js';
@@ -38,6 +40,10 @@ export interface HarborGuardOptions {
   showAdminToken?: (token: string) => void;
   /** Where read models are kept between runs; in memory (rebuilt at each start) by default. */
   readModelStore?: ReadModelStore;
+  /** How often last contacts are checkpointed (default 15 s). */
+  contactCheckpointMs?: number;
+  /** A job running longer than this fails "timed out" (default 1 h). */
+  jobTimeoutMs?: number;
 }
 
 const REBUILD_PAGE = 5_000;
@@ -60,6 +66,8 @@ export class HarborGuard {
   readonly sensors: SensorService;
   readonly reactions: Reactions;
   readonly scheduler: RegistryScheduler;
+  readonly contactCheckpoints: ContactCheckpoints;
+  readonly jobTimeouts: JobTimeouts;
   /** The read models: named projections of the log, fed by the projector, their changes stored. */
   readonly readModel = new ReadModels();
   readonly projector: Projector;
@@ -92,6 +100,8 @@ export class HarborGuard {
     this.sensors = new SensorService(services, this.jobs, this.registries, options.maxSensorsPerOrg ?? Number.POSITIVE_INFINITY);
     this.reactions = new Reactions(services, this.jobs, this.registries, this.log);
     this.scheduler = new RegistryScheduler(services, this.jobs, this.log);
+    this.contactCheckpoints = new ContactCheckpoints(services, options.contactCheckpointMs ?? 15_000, this.log);
+    this.jobTimeouts = new JobTimeouts(services, this.jobs, options.jobTimeoutMs ?? 60 * 60 * 1000, this.log);
     const readModelStore = options.readModelStore ?? new MemoryReadModelStore();
     this.projector = new Projector(options.store, this.readModel, readModelStore, { log: this.log });
     this.queries = new ReadQueries(this.readModel, options.store, (id) => this.supervisor.live(id), () => this.clock.now());
@@ -119,11 +129,14 @@ export class HarborGuard {
     this.supervisor.restoreAll(bootAt);
     this.writer.onStored((stored) => this.reactions.handle(stored));
     this.writer.onStored((stored) => this.scheduler.handle(stored));
+    this.writer.onStored((stored) => this.jobTimeouts.handle(stored));
     const { generatedAdminToken } = await this.access.bootstrap(this.options.adminToken);
     if (generatedAdminToken) (this.options.showAdminToken ?? showOnConsole)(generatedAdminToken);
     await this.reactions.reconcile(bootAt);
     await this.projector.start();
     this.scheduler.startAll();
+    this.jobTimeouts.startAll();
+    this.contactCheckpoints.start();
     this.ready = true;
     this.log(`rebuilt ${events} events: ${this.supervisor.size} sensors`);
   }
@@ -140,6 +153,8 @@ export class HarborGuard {
   async stop(): Promise<void> {
     this.ready = false;
     this.scheduler.stopAll();
+    this.jobTimeouts.stopAll();
+    await this.contactCheckpoints.stop();
     this.supervisor.stopAll();
     await this.settled();
     this.liveFeed.close();

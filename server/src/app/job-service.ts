@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { JobOutcome, JobResultsSummary, JobRow, JobType } from '@harborguard/shared';
-import { jobDecider, ownJob, toJobRow, type Job, type JobCommand } from '../domain/job.js';
+import { jobDecider, ownJob, toJobRow, type Job, type JobCommand, type Taker } from '../domain/job.js';
 import type { Sensor } from '../domain/sensor.js';
-import { jobStream } from '../domain/streams.js';
+import { jobStream, registryStream, sensorStream } from '../domain/streams.js';
 import type { WriteContext } from '../core/event-writer.js';
 import type { UserPrincipal } from './principal.js';
 import type { RegistryService } from './registry-service.js';
 import { registryLock, userContext, type Services } from './services.js';
 import { CancellationNotices } from './cancellation-notices.js';
+
+const JOB_TIMER = { kind: 'system', id: 'job-timeout' } as const;
 
 /** Scans and patches: scheduled for a registry, handed to one of its sensors, reported back. */
 export class JobService {
@@ -23,7 +25,8 @@ export class JobService {
     return this.services.locks.run(registryLock(input.registryId), async () => {
       const { id, name, status, reason } = this.registries.own({ orgId }, input.registryId);
       const jobId = randomUUID();
-      const command: JobCommand = { type: 'Schedule', jobId, orgId, registry: { id, name, status, reason }, jobType: input.type, imageRef: input.imageRef, source: input.source };
+      const takers = this.takers(id);
+      const command: JobCommand = { type: 'Schedule', jobId, orgId, registry: { id, name, status, reason }, jobType: input.type, imageRef: input.imageRef, source: input.source, takers };
       return this.run(jobId, command, context);
     });
   }
@@ -94,6 +97,44 @@ export class JobService {
     const job = this.services.states.state('job', jobStream(jobId));
     if (!job) return;
     await this.services.locks.run(registryLock(job.registryId), () => this.run(jobId, { type: 'FailUnfinished', reason }, { ...context, orgId: job.orgId }));
+  }
+
+  /**
+   * A job past its time limit fails "timed out"; its sensor returns to online and is told to
+   * stop it on its next poll.
+   */
+  async timeOut(jobId: string, timeoutMs: number): Promise<void> {
+    const job = this.services.states.state('job', jobStream(jobId));
+    if (!job) return;
+    const { clock, supervisor, handler, locks } = this.services;
+    const context: WriteContext = { orgId: job.orgId, actor: JOB_TIMER, at: clock.now() };
+    await locks.run(registryLock(job.registryId), async () => {
+      const { events, state } = await handler.handle(jobStream(jobId), jobDecider, { type: 'TimeOut', at: context.at, timeoutMs }, context);
+      const sensorId = state?.sensorId;
+      if (events.length === 0 || !sensorId || supervisor.live(sensorId)?.jobId !== jobId) return;
+      this.cancellations.notify(sensorId, jobId);
+      await supervisor.send(sensorId, { type: 'JOB_ENDED', jobId, at: context.at, outcome: 'failed' }, context);
+    });
+  }
+
+  /** Waiting jobs of a registry whose bound sensors changed fail when none of those can take them. */
+  failUntakeable(registryId: string, context: WriteContext): Promise<void> {
+    return this.services.locks.run(registryLock(registryId), async () => {
+      const registry = this.services.states.state('registry', registryStream(registryId));
+      if (!registry || registry.deleted) return;
+      const command: JobCommand = { type: 'FailIfUntakeable', registryName: registry.name, takers: this.takers(registryId) };
+      for (const jobId of this.services.indexes.pendingJobs(registryId)) await this.run(jobId, command, { ...context, orgId: registry.orgId });
+    });
+  }
+
+  /** The sensors bound to a registry, as far as taking its jobs goes. */
+  private takers(registryId: string): Taker[] {
+    const takers: Taker[] = [];
+    for (const sensorId of this.services.indexes.sensorsBoundTo(registryId)) {
+      const sensor = this.services.states.state('sensor', sensorStream(sensorId));
+      if (sensor && !sensor.deleted) takers.push({ capabilities: sensor.capabilities, detailsKnown: sensor.name !== '' || sensor.hostname !== '' });
+    }
+    return takers;
   }
 
   /** Waiting jobs of a deleted registry can never run. */

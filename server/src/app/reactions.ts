@@ -50,6 +50,7 @@ export class Reactions {
     }
     for (const registry of states.all('registry')) {
       if (!registry.deleted) work.push(this.registries.settleStatus(registry.id, context(registry.orgId)));
+      if (!registry.deleted && indexes.hasPendingJobs(registry.id)) work.push(this.jobs.failUntakeable(registry.id, context(registry.orgId)));
       else if (indexes.hasPendingJobs(registry.id)) work.push(this.jobs.cancelPending(registry.id, context(registry.orgId)));
     }
     await Promise.all(work);
@@ -68,13 +69,19 @@ export class Reactions {
         const data = event.data as EventData<'SensorBoundToRegistry'>;
         this.run(this.registries.settleStatus(data.registryId, context, data.sensorId));
         if (data.previousRegistryId) this.run(this.registries.settleStatus(data.previousRegistryId, context, data.sensorId));
+        if (data.previousRegistryId) this.run(this.jobs.failUntakeable(data.previousRegistryId, context));
         return;
       }
       case 'SensorDeleted': {
         const { sensorId } = event.data as EventData<'SensorDeleted'>;
         for (const jobId of this.services.indexes.assignedJobs(sensorId)) this.run(this.jobs.failUnfinished(jobId, 'sensor deleted', context));
+        this.failUntakeableOf(sensorId, context);
         return this.settleRegistryOf(sensorId, context);
       }
+      case 'SensorDetailsChanged':
+        // New capabilities may leave a registry's waiting jobs with no sensor able to take them.
+        if ((event.data as EventData<'SensorDetailsChanged'>).changes.capabilities) this.failUntakeableOf((event.data as EventData<'SensorDetailsChanged'>).sensorId, context);
+        return;
       case 'RegistryStatusChanged': {
         // Scans waiting for a registry that just lost its last sensor fail now rather than pile up.
         const data = event.data as EventData<'RegistryStatusChanged'>;
@@ -89,6 +96,11 @@ export class Reactions {
   private settleRegistryOf(sensorId: string, context: WriteContext): void {
     const registryId = this.services.states.state('sensor', sensorStream(sensorId))?.registryId;
     if (registryId) this.run(this.registries.settleStatus(registryId, context, sensorId));
+  }
+
+  private failUntakeableOf(sensorId: string, context: WriteContext): void {
+    const registryId = this.services.states.state('sensor', sensorStream(sensorId))?.registryId;
+    if (registryId && this.services.indexes.hasPendingJobs(registryId)) this.run(this.jobs.failUntakeable(registryId, context));
   }
 
   private run(work: Promise<unknown>): void {

@@ -37,6 +37,8 @@ const ConfigSchema = z.object({
   HARBORGUARD_SESSION_MAX_MS: positiveInt('HARBORGUARD_SESSION_MAX_MS').default(7 * 24 * 60 * 60 * 1000),
   HARBORGUARD_PUBLIC_URL: z.url({ error: 'HARBORGUARD_PUBLIC_URL must be a URL like https://hg.example.com' }).optional(),
   HARBORGUARD_LOG_LEVEL: z.enum(LOG_LEVELS, { error: `HARBORGUARD_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  HARBORGUARD_CONTACT_CHECKPOINT_MS: positiveInt('HARBORGUARD_CONTACT_CHECKPOINT_MS').default(15_000),
+  HARBORGUARD_JOB_TIMEOUT_MS: positiveInt('HARBORGUARD_JOB_TIMEOUT_MS').default(60 * 60 * 1000),
 });
 
 /** An origin as browsers send it: scheme, host and port only. */
@@ -73,6 +75,10 @@ export interface Config {
   publicUrl: string | undefined;
   /** The least severe log level written. */
   logLevel: LogLevel;
+  /** How often last contacts are stored: after a restart a last contact is off by at most this. */
+  contactCheckpointMs: number;
+  /** A job running longer than this fails "timed out". */
+  jobTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -113,5 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionMaxMs: c.HARBORGUARD_SESSION_MAX_MS,
     publicUrl: c.HARBORGUARD_PUBLIC_URL,
     logLevel: c.HARBORGUARD_LOG_LEVEL,
+    contactCheckpointMs: c.HARBORGUARD_CONTACT_CHECKPOINT_MS,
+    jobTimeoutMs: c.HARBORGUARD_JOB_TIMEOUT_MS,
   };
 }

@@ -1,4 +1,5 @@
 import type { Decider } from './decider.js';
+import { contactsDecider } from './contacts.js';
 import { apiKeyDecider, orgDecider, tokenDecider } from './credentials.js';
 import { jobDecider } from './job.js';
 import { registryDecider } from './registry.js';
@@ -15,6 +16,7 @@ export const decidersByKind = {
   token: tokenDecider,
   org: orgDecider,
   session: sessionDecider,
+  contacts: contactsDecider,
 } as const satisfies Record<StreamKind, Pick<Decider<unknown, never, never>, 'initialState'>>;
 
 export type StateOf<K extends StreamKind> = ReturnType<(typeof decidersByKind)[K]['initialState']>;

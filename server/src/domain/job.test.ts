@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import type { JobCommand, JobEvent } from './job.js';
 import { jobDecider } from './job.js';
-import { deciderSpec } from './testing/given-when-then.js';
+import { deciderSpec, SPEC_TIME } from './testing/given-when-then.js';
 
 const given = deciderSpec(jobDecider);
 const scheduled: JobEvent = { type: 'JobScheduled', data: { jobId: 'j1', orgId: 'o1', registryId: 'r1', type: 'scan', imageRef: 'app:1', source: 'operator' } };
@@ -88,5 +88,36 @@ describe('job decider', () => {
         .when({ type: 'EndPending', outcome: 'cancelled', reason: 'registry deleted' })
         .then([{ type: 'JobCancelled', data: { jobId: 'j1', reason: 'registry deleted' } }]));
     it('ends only jobs still waiting', () => given([scheduled, assigned]).when({ type: 'EndPending', outcome: 'failed', reason: 'Registry in ERROR' }).then([]));
+  });
+
+  describe('jobs that would never end', () => {
+    const HOUR = 60 * 60 * 1000;
+    const assignedAt = Date.parse(SPEC_TIME);
+    const timeOut = (at: number): JobCommand => ({ type: 'TimeOut', at, timeoutMs: HOUR });
+    it('fails a running job "timed out" once the time limit has passed since its assignment', () =>
+      given([scheduled, assigned])
+        .when(timeOut(assignedAt + HOUR))
+        .then([{ type: 'JobFailed', data: { jobId: 'j1', reason: 'timed out', sensorId: 's1' } }]));
+    it('leaves a job within its time limit, or one already ended, alone', () => {
+      given([scheduled, assigned]).when(timeOut(assignedAt + HOUR - 1)).then([]);
+      given([scheduled, assigned, completed]).when(timeOut(assignedAt + 2 * HOUR)).then([]);
+    });
+
+    const scanner = { capabilities: ['scan'], detailsKnown: true };
+    it('fails a job at once when no sensor is bound, or none bound can run its type, saying why', () => {
+      given([]).when({ ...schedule('ACTIVE'), takers: [] } as JobCommand).then([scheduled, { type: 'JobFailed', data: { jobId: 'j1', reason: 'No sensor is bound to registry "harbor"' } }]);
+      given([])
+        .when({ ...schedule('ACTIVE'), jobType: 'patch', takers: [scanner] } as JobCommand)
+        .then([{ ...scheduled, data: { ...scheduled.data, type: 'patch' } } as JobEvent, { type: 'JobFailed', data: { jobId: 'j1', reason: 'No sensor bound to registry "harbor" can run patch jobs' } }]);
+    });
+    it('keeps a job a bound sensor can take, or might once it sends its details', () => {
+      given([]).when({ ...schedule('ACTIVE'), takers: [scanner] } as JobCommand).then([scheduled]);
+      given([]).when({ ...schedule('ACTIVE'), jobType: 'patch', takers: [{ capabilities: [], detailsKnown: false }] } as JobCommand).then([{ ...scheduled, data: { ...scheduled.data, type: 'patch' } } as JobEvent]);
+    });
+    it('fails a waiting job when the registry is left with no sensor able to take it', () => {
+      given([scheduled]).when({ type: 'FailIfUntakeable', registryName: 'harbor', takers: [] }).then([{ type: 'JobFailed', data: { jobId: 'j1', reason: 'No sensor is bound to registry "harbor"' } }]);
+      given([scheduled]).when({ type: 'FailIfUntakeable', registryName: 'harbor', takers: [scanner] }).then([]);
+      given([scheduled, assigned]).when({ type: 'FailIfUntakeable', registryName: 'harbor', takers: [] }).then([]);
+    });
   });
 });

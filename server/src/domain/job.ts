@@ -13,6 +13,25 @@ export type JobEvent = EventsOf<'JobScheduled' | 'JobAssigned' | 'JobResultsUplo
 export const FINISHED_JOB_STATUSES: ReadonlySet<JobRow['status']> = new Set(['completed', 'failed', 'cancelled']);
 
 export const REASON_SENSOR_LOST = 'sensor lost connection';
+export const REASON_TIMED_OUT = 'timed out';
+
+/** A sensor bound to the job's registry, as far as taking jobs goes. */
+export interface Taker {
+  capabilities: readonly string[];
+  /** False until the sensor has sent its details (a row re-created from a bare heartbeat). */
+  detailsKnown: boolean;
+}
+
+/**
+ * Why no sensor can ever take a job of this type on this registry, or null when one can: a
+ * sensor takes only the job types its capabilities list. A bound sensor whose details are not
+ * known yet might list it once it registers, so it counts as able.
+ */
+export function whyNoTaker(jobType: JobType, registryName: string, takers: readonly Taker[]): string | null {
+  if (takers.length === 0) return `No sensor is bound to registry "${registryName}"`;
+  if (takers.some((taker) => !taker.detailsKnown || taker.capabilities.includes(jobType))) return null;
+  return `No sensor bound to registry "${registryName}" can run ${jobType} jobs`;
+}
 
 export type JobCommand =
   | {
@@ -23,8 +42,14 @@ export type JobCommand =
       jobType: JobType;
       imageRef: string;
       source: 'operator' | 'schedule';
+      /** The registry's bound sensors; a job none of them can take fails at once. */
+      takers?: readonly Taker[] | undefined;
     }
   | { type: 'Assign'; sensorId: string }
+  /** The job ran past its time limit (`at`: now, server time in ms). */
+  | { type: 'TimeOut'; at: number; timeoutMs: number }
+  /** The registry's bound sensors changed: a waiting job none of them can take fails. */
+  | { type: 'FailIfUntakeable'; registryName: string; takers: readonly Taker[] }
   /** `sensorId`: the sensor reporting, or undefined when the caller is not the sensor the job is assigned to. */
   | { type: 'Report'; jobId: string; orgId: string; sensorId: string | undefined; status: JobOutcome; error?: string | undefined }
   /** `sensorId`: the sensor uploading, or undefined when the caller is not the sensor the job is assigned to. */
@@ -50,7 +75,10 @@ function schedule(command: Extract<JobCommand, { type: 'Schedule' }>, state: Job
   // A registry in ERROR fails its scans at once instead of letting them pile up.
   if (registry.status === 'ERROR') {
     events.push({ type: 'JobFailed', data: { jobId, reason: `Registry "${registry.name}" is in ERROR: ${registry.reason ?? 'no connected sensor'}` } });
+    return events;
   }
+  const noTaker = command.takers && whyNoTaker(type, registry.name, command.takers);
+  if (noTaker) events.push({ type: 'JobFailed', data: { jobId, reason: noTaker } });
   return events;
 }
 
@@ -114,6 +142,15 @@ export function decideJob(command: JobCommand, state: JobState): JobEvent[] {
     case 'FailUnfinished':
       if (!state || isFinished(state)) return [];
       return [{ type: 'JobFailed', data: { jobId: state.id, reason: command.reason, ...(state.sensorId ? { sensorId: state.sensorId } : {}) } }];
+    case 'TimeOut':
+      if (state?.status !== 'assigned' || state.assignedAt === null) return [];
+      if (command.at < Date.parse(state.assignedAt) + command.timeoutMs) return [];
+      return [{ type: 'JobFailed', data: { jobId: state.id, reason: REASON_TIMED_OUT, ...(state.sensorId ? { sensorId: state.sensorId } : {}) } }];
+    case 'FailIfUntakeable': {
+      if (state?.status !== 'pending') return [];
+      const reason = whyNoTaker(state.type, command.registryName, command.takers);
+      return reason ? [{ type: 'JobFailed', data: { jobId: state.id, reason } }] : [];
+    }
     case 'EndPending':
       if (state?.status !== 'pending') return [];
       if (command.outcome === 'failed') return [{ type: 'JobFailed', data: { jobId: state.id, reason: command.reason } }];

@@ -6,10 +6,12 @@ export const apiKeyStream = (id: string) => `apikey-${id}`;
 export const tokenStream = (id: string) => `token-${id}`;
 export const orgStream = (id: string) => `org-${id}`;
 export const sessionStream = (id: string) => `session-${id}`;
+/** Last-contact checkpoints of one org's sensors. */
+export const contactsStream = (orgId: string) => `contacts-${orgId}`;
 
-export type StreamKind = 'sensor' | 'registry' | 'job' | 'apikey' | 'token' | 'org' | 'session';
+export type StreamKind = 'sensor' | 'registry' | 'job' | 'apikey' | 'token' | 'org' | 'session' | 'contacts';
 
-const KINDS: readonly StreamKind[] = ['sensor', 'registry', 'job', 'apikey', 'token', 'org', 'session'];
+const KINDS: readonly StreamKind[] = ['sensor', 'registry', 'job', 'apikey', 'token', 'org', 'session', 'contacts'];
 
 /** The kind of a stream, from the prefix of its name; null for streams the service does not own. */
 export function streamKind(streamName: string): StreamKind | null {

@@ -1,6 +1,9 @@
-import type { FleetSummary, SensorStatus } from '@harborguard/shared';
+import type { FleetSummary as FleetSummaryWithHosts, SensorStatus } from '@harborguard/shared';
 import { defineProjection } from './projection.js';
 import { recordsOf, type Sensor } from './records.js';
+
+/** The counts this projection keeps; shared hosts are counted by the sensor rows. */
+type FleetSummary = Omit<FleetSummaryWithHosts, 'sharedHosts'>;
 
 const emptySummary = (): FleetSummary => ({ total: 0, online: 0, scanning: 0, offline: 0 });
 

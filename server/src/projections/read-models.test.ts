@@ -8,7 +8,7 @@ describe('ReadModels', () => {
     expect(models.projectionNames).toEqual(['credentials', 'sensor-rows', 'registries', 'fleet-counts', 'jobs']);
     models.apply({ ...registered('s-1', 'one'), position: 4n });
     expect(models.sensors.live('s-1')?.status).toBe('online');
-    expect(models.summary('org-a')).toEqual({ total: 1, online: 1, scanning: 0, offline: 0 });
+    expect(models.summary('org-a')).toEqual({ total: 1, online: 1, scanning: 0, offline: 0, sharedHosts: 0 });
     expect(models.position).toBe(4n);
     // An event no projection handles changes nothing.
     const changes = models.apply(event('SensorApiKeyChanged', { sensorId: 's-1', apiKeyId: 'k-2', previousApiKeyId: 'k-1' }));

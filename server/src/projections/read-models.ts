@@ -91,7 +91,7 @@ export class ReadModels {
   }
 
   summary(orgId: string): FleetSummary {
-    return this.counts.summary(orgId);
+    return { ...this.counts.summary(orgId), sharedHosts: this.sensors.sharedHosts(orgId) };
   }
 
   /** A sensor whose registry was deleted keeps heartbeating but gets no jobs until rebound. */

@@ -32,6 +32,8 @@ const AUDIT_PAGE = 1000;
 /** One audit page reads at most this many events of the log, so a sparse filter cannot stall a request. */
 const AUDIT_SCAN_LIMIT = 20_000;
 
+const CHECKPOINT_TYPE = 'SensorContactsCheckpointed';
+
 const encodeCursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 function decodeCursor<T>(cursor: string, valid: (value: unknown) => value is T): T {
@@ -68,6 +70,7 @@ export class ReadQueries {
       id: sensor.id,
       name: sensor.name,
       hostname: sensor.hostname,
+      sameHostSensors: this.model.sensors.sameHostSensors(sensor),
       status: sensor.status,
       lastHeartbeatAt: live ? new Date(Math.max(live.lastContactAt, Date.parse(sensor.lastContactAt))).toISOString() : sensor.lastContactAt,
       version: sensor.version,
@@ -204,8 +207,11 @@ export class ReadQueries {
     const since = query.since === undefined ? null : Date.parse(query.since);
     const until = query.until === undefined ? null : Date.parse(query.until);
     const filter = { ...(stream !== undefined ? { streamPrefixes: [stream] } : {}), ...(query.type !== undefined ? { eventTypes: [query.type] } : {}) };
+    // Last-contact checkpoints are not transitions: shown only when asked for.
+    const showCheckpoints = query.includeCheckpoints === true || query.type === CHECKPOINT_TYPE || query.stream?.startsWith('contacts-') === true;
     const keep = (event: RecordedEvent) =>
       event.metadata['orgId'] === orgId &&
+      (showCheckpoints || event.type !== CHECKPOINT_TYPE) &&
       (stream === undefined || event.streamName === stream) &&
       (query.type === undefined || event.type === query.type) &&
       (since === null || event.recordedAt.getTime() >= since);
@@ -247,7 +253,13 @@ export class ReadQueries {
 
   private registryRow(id: string): RegistryRow {
     const { orgId: _orgId, deleted: _deleted, ...row } = this.model.registries.registries.get(id)!;
-    return { ...row, boundSensorIds: this.model.sensors.boundSensorIds(id) };
+    const boundSensorIds = this.model.sensors.boundSensorIds(id);
+    const offlineSensors: RegistryRow['offlineSensors'] = [];
+    for (const sensorId of boundSensorIds) {
+      const sensor = this.model.sensors.sensors.get(sensorId)!;
+      if (sensor.status === 'offline') offlineSensors.push({ id: sensor.id, name: sensor.name });
+    }
+    return { ...row, boundSensorIds, offlineSensors };
   }
 
   private jobHistoryPage(sensorId: string, cursor: string | undefined, limit: number): Page<JobRow> {

@@ -69,4 +69,26 @@ describe('sensor rows projection', () => {
     expect([...loaded.state.inOrder('org-a').ids]).toEqual(order(live));
     expect(loaded.state.boundSensorIds('r-1')).toEqual(['s-alpha']);
   });
+
+  it('when a second connected sensor reports a host, then both rows say so and the org counts one shared host', () => {
+    const p = fleet();
+    const sameHost = (sensorId: string) => event('SensorDetailsChanged', { sensorId, changes: { hostname: 'node-1' } });
+    p.given(sameHost('s-alpha'));
+    expect(p.when(sameHost('s-bravo')).changed.sort()).toEqual(['s-alpha', 's-bravo']);
+    const count = (id: string) => p.state.sameHostSensors(p.state.sensors.get(id)!);
+    expect([count('s-alpha'), count('s-bravo'), count('s-other')]).toEqual([1, 1, 0]);
+    expect([p.state.sharedHosts('org-a'), p.state.sharedHosts('org-b')]).toEqual([1, 0]);
+    // Only connected sensors count: an offline one no longer shares the host.
+    expect(p.when(offline('s-bravo', 3)).changed.sort()).toEqual(['s-alpha', 's-bravo']);
+    expect([count('s-alpha'), p.state.sharedHosts('org-a')]).toEqual([0, 0]);
+  });
+
+  it('when last contacts are checkpointed, then rows keep the later contact, stored but not pushed live', () => {
+    const p = fleet();
+    const contacts = event('SensorContactsCheckpointed', { orgId: 'org-a', contacts: { 's-alpha': at(7), 's-delta': at(0), 's-other': at(7) } });
+    expect(p.when(contacts)).toEqual({ changed: [], removed: [], touched: ['sensor:s-alpha'] });
+    expect(p.state.sensors.get('s-alpha')!.lastContactAt).toBe(at(7));
+    expect(p.state.sensors.get('s-delta')!.lastContactAt).toBe(at(1));
+    expect(p.state.sensors.get('s-other')!.lastContactAt).toBe(at(0));
+  });
 });

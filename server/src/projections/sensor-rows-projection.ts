@@ -22,6 +22,10 @@ export interface SharedIds {
 export class SensorRowsState {
   readonly sensors = new Map<string, Sensor>();
   private readonly boundTo = new Map<string, Set<string>>();
+  /** Connected sensors by org and host ("org\u0000host"): two or more on one host may contend for its Docker socket. */
+  private readonly onHost = new Map<string, Set<string>>();
+  /** Per org, how many hosts have more than one connected sensor. */
+  private readonly sharedHostCount = new Map<string, number>();
   /** Built at the first read and kept up to date after: applying a whole log sorts once. */
   private order: Map<string, SortedIndex<SensorSortKey>> | null = null;
 
@@ -41,6 +45,36 @@ export class SensorRowsState {
   /** Ids of the live sensors bound to a registry, unordered and without copying. */
   boundSensorSet(registryId: string): Iterable<string> {
     return this.boundTo.get(registryId) ?? NO_SENSORS;
+  }
+
+  /** How many other connected sensors of its org report the sensor's host. */
+  sameHostSensors(sensor: Sensor): number {
+    const group = this.onHost.get(hostKey(sensor));
+    if (group === undefined) return 0;
+    return group.has(sensor.id) ? group.size - 1 : group.size;
+  }
+
+  /** How many hosts of an org have more than one connected sensor. */
+  sharedHosts(orgId: string): number {
+    return this.sharedHostCount.get(orgId) ?? 0;
+  }
+
+  /**
+   * Puts a sensor on its host, or takes it off; the rows of the sensors it shares the host with
+   * change too (their count of neighbours does).
+   */
+  private placeOnHost(sensor: Pick<Sensor, 'id' | 'orgId' | 'hostname'>, present: boolean, context?: ProjectionContext): void {
+    const key = hostKey(sensor);
+    const group = this.onHost.get(key) ?? new Set<string>();
+    if (group.has(sensor.id) === present) return;
+    const sharedBefore = group.size > 1;
+    if (present) group.add(sensor.id);
+    else group.delete(sensor.id);
+    if (group.size === 0) this.onHost.delete(key);
+    else this.onHost.set(key, group);
+    const sharedAfter = group.size > 1;
+    if (sharedBefore !== sharedAfter) this.sharedHostCount.set(sensor.orgId, this.sharedHosts(sensor.orgId) + (sharedAfter ? 1 : -1));
+    if (context) for (const id of group) if (id !== sensor.id) context.changes.sensors.add(id);
   }
 
   /** An org's sensor ids in list order (a read-only view), and where those after `after` start. */
@@ -63,7 +97,9 @@ export class SensorRowsState {
   }
 
   /** Adds a live sensor to every index (`before` null), or moves it after a change. */
-  index(sensor: Sensor, before: SensorIndexed | null): void {
+  index(sensor: Sensor, before: SensorIndexed | null, context?: ProjectionContext): void {
+    if (before !== null && before.hostname !== sensor.hostname) this.placeOnHost({ ...sensor, hostname: before.hostname }, false, context);
+    this.placeOnHost(sensor, connectedOnHost(sensor), context);
     if (this.order !== null && (before === null || sensorMovesInList(before, sensor))) this.placeInOrder(sensor);
     if (before?.registryId !== sensor.registryId) {
       if (before?.registryId) this.boundTo.get(before.registryId)?.delete(sensor.id);
@@ -74,7 +110,8 @@ export class SensorRowsState {
     }
   }
 
-  unindex(sensor: Sensor): void {
+  unindex(sensor: Sensor, context?: ProjectionContext): void {
+    this.placeOnHost(sensor, false, context);
     this.order?.get(sensor.orgId)?.delete(sensor.id);
     if (sensor.registryId) this.boundTo.get(sensor.registryId)?.delete(sensor.id);
   }
@@ -85,25 +122,29 @@ export class SensorRowsState {
     if (!sensor) return;
     const before: SensorIndexed = { id: sensor.id, status: sensor.status, registryId: sensor.registryId, name: sensor.name, hostname: sensor.hostname };
     update(sensor);
-    this.index(sensor, before);
+    this.index(sensor, before, context);
     context.touch('sensor', sensorId);
     context.changes.sensors.add(sensorId);
   }
 }
+
+const hostKey = (sensor: Pick<Sensor, 'orgId' | 'hostname'>) => `${sensor.orgId}\u0000${sensor.hostname}`;
+/** Counted on its host: a connected sensor that has said which host it runs on. */
+const connectedOnHost = (sensor: Sensor) => !sensor.deleted && sensor.status !== 'offline' && sensor.hostname !== '';
 
 const skewShown = (skewMs: number) => (Math.abs(skewMs) > CLOCK_SKEW_TOLERANCE_MS ? skewMs : null);
 
 /** A new sensor, or one registering again (a deleted one comes back): online, unbound, its details as sent. */
 function register(state: SensorRowsState, d: EventData<'SensorRegistered'>, e: ModelEvent, context: ProjectionContext): void {
   const previous = state.live(d.sensorId);
-  if (previous) state.unindex(previous);
+  if (previous) state.unindex(previous, context);
   const at = context.time(e.metadata.occurredAt);
   const { sensorId: id, orgId, name, hostname, version, os, arch } = d;
   const capabilities = [...d.capabilities];
   const scannerVersions = { ...d.scannerVersions };
   const sensor: Sensor = { id, orgId, name, hostname, version, os, arch, capabilities, scannerVersions, status: 'online', lastContactAt: at, registryId: null, currentJobId: null, clockSkewMs: null, registeredAt: at, deleted: false };
   state.sensors.set(id, sensor);
-  state.index(sensor, null);
+  state.index(sensor, null, context);
   context.touch('sensor', id);
   context.changes.sensors.add(id);
 }
@@ -140,10 +181,19 @@ export const sensorRowsProjection = (ids: SharedIds) =>
         }),
       SensorBoundToRegistry: (state, d, _e, context) => state.update(d.sensorId, context, (sensor) => void (sensor.registryId = state.ids.registryIdOf(d.registryId))),
       SensorClockSkewObserved: (state, d, _e, context) => state.update(d.sensorId, context, (sensor) => void (sensor.clockSkewMs = skewShown(d.skewMs))),
+      // Stored last contacts; live views already showed them when the sensors called.
+      SensorContactsCheckpointed: (state, d, _e, context) => {
+        for (const [sensorId, at] of Object.entries(d.contacts)) {
+          const sensor = state.live(sensorId);
+          if (sensor === undefined || sensor.orgId !== d.orgId || Date.parse(at) <= Date.parse(sensor.lastContactAt)) continue;
+          sensor.lastContactAt = at;
+          context.touch('sensor', sensorId);
+        }
+      },
       SensorDeleted: (state, d, _e, context) => {
         const sensor = state.live(d.sensorId);
         if (!sensor) return;
-        state.unindex(sensor);
+        state.unindex(sensor, context);
         sensor.deleted = true;
         sensor.currentJobId = null;
         context.touch('sensor', d.sensorId);

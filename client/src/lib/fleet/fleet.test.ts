@@ -7,6 +7,7 @@ function sensor(id: string, overrides: Partial<SensorRow> = {}): SensorRow {
     id,
     name: id,
     hostname: `${id}.example`,
+    sameHostSensors: 0,
     status: 'online',
     lastHeartbeatAt: '2026-11-27T10:00:00.000Z',
     version: '1.0.0',
@@ -24,7 +25,7 @@ function sensor(id: string, overrides: Partial<SensorRow> = {}): SensorRow {
   };
 }
 
-const summary = (total: number, online = 0, scanning = 0, offline = 0): FleetSummary => ({ total, online, scanning, offline });
+const summary = (total: number, online = 0, scanning = 0, offline = 0, sharedHosts = 0): FleetSummary => ({ total, online, scanning, offline, sharedHosts });
 const names = (rows: SensorRow[]) => rows.map((row) => row.name);
 
 describe('ordering', () => {

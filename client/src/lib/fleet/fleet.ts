@@ -51,11 +51,15 @@ export function mergeChanges(rows: Map<string, SensorRow>, sorted: readonly Sens
 }
 
 export function summarize(sensors: Iterable<SensorRow>): FleetSummary {
-  const summary: FleetSummary = { total: 0, online: 0, scanning: 0, offline: 0 };
+  const summary: FleetSummary = { total: 0, online: 0, scanning: 0, offline: 0, sharedHosts: 0 };
+  // Connected sensors per host: a host with more than one is shared.
+  const onHost = new Map<string, number>();
   for (const sensor of sensors) {
     summary.total += 1;
     summary[sensor.status] += 1;
+    if (sensor.status !== 'offline' && sensor.hostname !== '') onHost.set(sensor.hostname, (onHost.get(sensor.hostname) ?? 0) + 1);
   }
+  for (const count of onHost.values()) if (count > 1) summary.sharedHosts += 1;
   return summary;
 }
 

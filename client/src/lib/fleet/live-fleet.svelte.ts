@@ -16,7 +16,7 @@ const FLUSH_MS = 100;
 export class LiveFleet {
   /** Every known sensor in list order (`compareSensors`: offline first, then by name); replaced on each batch. */
   sensors = $state.raw<SensorRow[]>([]);
-  summary = $state.raw<FleetSummary>({ total: 0, online: 0, scanning: 0, offline: 0 });
+  summary = $state.raw<FleetSummary>({ total: 0, online: 0, scanning: 0, offline: 0, sharedHosts: 0 });
   loaded = $state(false);
   loadError = $state<string | null>(null);
   liveError = $state<string | null>(null);
