@@ -6,6 +6,7 @@ import { serveDashboard } from './http/static.js';
 import { join } from 'node:path';
 import type { EventStore } from '@harborguard/eventstore';
 import { SqliteReadModelStore } from './projections/read-model-store.js';
+import { loadSecretKey } from './notifications/secret-box.js';
 
 const log = (line: string) => console.error(`${new Date().toISOString()} ${line}`);
 
@@ -73,6 +74,13 @@ async function main(): Promise<void> {
     keyRotationGraceMs: config.keyRotationGraceMs,
     adminToken: config.adminToken,
     readModelStore: new SqliteReadModelStore(join(config.dataDir, 'readmodels.sqlite')),
+    notifications: {
+      secretKey: loadSecretKey(config.secretKey, join(config.dataDir, 'secret.key')),
+      retryScheduleMs: config.notifyRetryMs,
+      stormThreshold: config.notifyStormThreshold,
+      stormWindowMs: config.notifyStormWindowMs,
+      publicUrl: (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/$/, ''),
+    },
     log,
   });
   await harborguard.start();

@@ -24,6 +24,15 @@ const ConfigSchema = z.object({
     .default([]),
   HARBORGUARD_METRICS_TOKEN: z.string().min(16, 'HARBORGUARD_METRICS_TOKEN must be at least 16 characters').optional(),
   HARBORGUARD_MAX_UPLOAD_BYTES: positiveInt('HARBORGUARD_MAX_UPLOAD_BYTES').default(64 * 1024 * 1024),
+  HARBORGUARD_SECRET_KEY: z.string().min(16, 'HARBORGUARD_SECRET_KEY must be at least 16 characters').optional(),
+  HARBORGUARD_NOTIFY_RETRY_MS: z
+    .string()
+    .regex(/^\s*\d+\s*(,\s*\d+\s*)*$/, 'HARBORGUARD_NOTIFY_RETRY_MS must be milliseconds separated by commas, e.g. 30000,120000')
+    .transform((value) => value.split(',').map((ms) => Number(ms.trim())))
+    .default([30_000, 120_000, 600_000, 3_600_000]),
+  HARBORGUARD_NOTIFY_STORM_THRESHOLD: positiveInt('HARBORGUARD_NOTIFY_STORM_THRESHOLD').default(10),
+  HARBORGUARD_NOTIFY_STORM_WINDOW_MS: positiveInt('HARBORGUARD_NOTIFY_STORM_WINDOW_MS').default(60_000),
+  HARBORGUARD_PUBLIC_URL: z.url('HARBORGUARD_PUBLIC_URL must be the dashboard address, e.g. https://hg.example.com').optional(),
 });
 
 /** An origin as browsers send it: scheme, host and port only. */
@@ -51,6 +60,13 @@ export interface Config {
   metricsToken: string | undefined;
   /** The largest scan results upload; every other request body is limited to 1 MiB. */
   maxUploadBytes: number;
+  /** Key for channel secrets; generated into the data directory when unset. */
+  secretKey: string | undefined;
+  notifyRetryMs: number[];
+  notifyStormThreshold: number;
+  notifyStormWindowMs: number;
+  /** The dashboard's address as links in notifications show it. */
+  publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -86,5 +102,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: c.HARBORGUARD_ALLOWED_ORIGINS,
     metricsToken: c.HARBORGUARD_METRICS_TOKEN,
     maxUploadBytes: c.HARBORGUARD_MAX_UPLOAD_BYTES,
+    secretKey: c.HARBORGUARD_SECRET_KEY,
+    notifyRetryMs: c.HARBORGUARD_NOTIFY_RETRY_MS,
+    notifyStormThreshold: c.HARBORGUARD_NOTIFY_STORM_THRESHOLD,
+    notifyStormWindowMs: c.HARBORGUARD_NOTIFY_STORM_WINDOW_MS,
+    publicUrl: c.HARBORGUARD_PUBLIC_URL,
   };
 }

@@ -4,6 +4,7 @@ import { jobDecider } from './job.js';
 import { registryDecider } from './registry.js';
 import { sensorDecider } from './sensor.js';
 import type { StreamKind } from './streams.js';
+import { channelDecider, deliveryDecider, ruleDecider, silenceDecider } from './notification.js';
 
 /** The decider that owns each kind of stream. */
 export const decidersByKind = {
@@ -13,6 +14,10 @@ export const decidersByKind = {
   apikey: apiKeyDecider,
   token: tokenDecider,
   org: orgDecider,
+  channel: channelDecider,
+  notifyrule: ruleDecider,
+  silence: silenceDecider,
+  delivery: deliveryDecider,
 } as const satisfies Record<StreamKind, Pick<Decider<unknown, never, never>, 'initialState'>>;
 
 export type StateOf<K extends StreamKind> = ReturnType<(typeof decidersByKind)[K]['initialState']>;

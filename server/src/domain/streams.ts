@@ -5,10 +5,16 @@ export const jobStream = (id: string) => `job-${id}`;
 export const apiKeyStream = (id: string) => `apikey-${id}`;
 export const tokenStream = (id: string) => `token-${id}`;
 export const orgStream = (id: string) => `org-${id}`;
+export const channelStream = (id: string) => `channel-${id}`;
+export const notifyRuleStream = (id: string) => `notifyrule-${id}`;
+export const silenceStream = (id: string) => `silence-${id}`;
+export const deliveryStream = (id: string) => `delivery-${id}`;
 
-export type StreamKind = 'sensor' | 'registry' | 'job' | 'apikey' | 'token' | 'org';
+export type StreamKind = 'sensor' | 'registry' | 'job' | 'apikey' | 'token' | 'org'
+  | 'channel' | 'notifyrule' | 'silence' | 'delivery';
 
-const KINDS: readonly StreamKind[] = ['sensor', 'registry', 'job', 'apikey', 'token', 'org'];
+const KINDS: readonly StreamKind[] = ['sensor', 'registry', 'job', 'apikey', 'token', 'org',
+  'channel', 'notifyrule', 'silence', 'delivery'];
 
 /** The kind of a stream, from the prefix of its name; null for streams the service does not own. */
 export function streamKind(streamName: string): StreamKind | null {
