@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedClock } from 'xstate';
 import { SqliteEventStore, withCatalogValidation, type EventStore, type RecordedEvent } from '@harborguard/eventstore';
-import { HarborGuard } from '../../server/src/app/harborguard.js';
+import { HarborGuard, type HarborGuardOptions } from '../../server/src/app/harborguard.js';
 import { createHttpServer, listen, type HttpServerOptions, type RunningServer } from '../../server/src/http/server.js';
 
 export const ADMIN_TOKEN = 'integration-admin-token-0123456789';
@@ -19,6 +19,8 @@ export interface TestServerOptions {
   log?: (line: string) => void;
   /** HTTP edge settings (origins, metrics token, limits); the app, clock and log are the test server's. */
   http?: Omit<HttpServerOptions, 'getApp' | 'clock' | 'log'>;
+  /** Notification settings (secret key, retry schedule, storm thresholds). */
+  notifications?: HarborGuardOptions['notifications'];
 }
 
 /**
@@ -53,6 +55,7 @@ export class TestServer {
       adminToken: ADMIN_TOKEN,
       log: options.log ?? (() => {}),
       showAdminToken: (token) => shown.push(token),
+      ...(options.notifications ? { notifications: options.notifications } : {}),
     });
     await app.start();
     const httpLog: string[] = [];

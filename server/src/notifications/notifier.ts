@@ -18,6 +18,7 @@ export interface NotifierOptions extends Omit<DelivererOptions, 'writer' | 'stat
 
 const CONFIG_TYPES = ['NotificationChannelCreated', 'NotificationChannelChanged', 'NotificationChannelDeleted', 'NotificationRuleCreated', 'NotificationRuleDeleted', 'NotificationSilenceCreated', 'NotificationSilenceDeleted'];
 const SOURCE_TYPES = ['SensorWentOffline', 'SensorCameOnline', 'RegistryStatusChanged'];
+const RELEVANT = new Set([...CONFIG_TYPES, ...SOURCE_TYPES]);
 const PAGE = 1_000;
 const RESUBSCRIBE_MS = 1_000;
 
@@ -113,13 +114,17 @@ export class Notifier {
   private async follow(): Promise<void> {
     while (!this.controller.signal.aborted) {
       try {
-        const filter = { eventTypes: [...CONFIG_TYPES, ...SOURCE_TYPES] };
-        for await (const message of this.store.subscribeToAll({ fromPosition: this.position ?? 'start', filter, signal: this.controller.signal })) {
+        // Unfiltered, so the position follows every event and `settled()` knows when it is current.
+        for await (const message of this.store.subscribeToAll({ fromPosition: this.position ?? 'start', signal: this.controller.signal })) {
           if (message.kind === 'caughtUp') {
             if (message.position !== null) this.reached(message.position);
             continue;
           }
           if (this.position !== null && message.event.position <= this.position) continue;
+          if (!RELEVANT.has(message.event.type)) {
+            this.reached(message.event.position);
+            continue;
+          }
           this.apply(message.event);
           this.tick();
         }
