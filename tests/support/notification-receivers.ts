@@ -23,6 +23,8 @@ export class HttpReceiver {
   status = 200;
   /** While true, requests are recorded but not answered until `release()`. */
   hold = false;
+  /** Requests to this path are held like that, the others answered. */
+  holdPath: string | null = null;
   private held: (() => void)[] = [];
   private waiters: { count: number; resolve: () => void }[] = [];
 
@@ -57,6 +59,7 @@ export class HttpReceiver {
 
   release(): void {
     this.hold = false;
+    this.holdPath = null;
     for (const answer of this.held.splice(0)) answer();
   }
 
@@ -77,7 +80,7 @@ export class HttpReceiver {
     for (const waiter of this.waiters.filter((w) => this.requests.length >= w.count)) waiter.resolve();
     this.waiters = this.waiters.filter((w) => this.requests.length < w.count);
     const status = this.status;
-    if (this.hold) this.held.push(() => answer(status));
+    if (this.hold || this.holdPath === path) this.held.push(() => answer(status));
     else answer(status);
   }
 }
