@@ -42,6 +42,8 @@ export class Notifier {
   private waiters: { position: bigint; resolve: () => void }[] = [];
   private timer: { id: unknown; at: number } | null = null;
   private running: Promise<void> | undefined;
+  /** False while catching up at start: history is gathered on event time, the live log on arrival. */
+  private live = false;
 
   constructor(
     private readonly store: EventStore,
@@ -84,6 +86,7 @@ export class Notifier {
         from = page[page.length - 1]!.position;
       }
     }
+    this.live = true;
     this.tick();
     this.deliverer.resume();
     this.running = this.follow();
@@ -153,7 +156,7 @@ export class Notifier {
     else if (event.streamName.startsWith('silence-')) this.evolveInto(this.silences, event.streamName, silenceDecider.evolve, event);
     else if (liveChannels(this.channels.values(), orgId).length > 0) {
       const item = this.itemOf(recorded, orgId, at);
-      if (item) this.batches.add(item);
+      if (item) this.batches.add(item, this.live ? this.clock.now() : at);
     }
     this.reached(recorded.position);
   }

@@ -41,17 +41,22 @@ export class OutageBatches {
     private readonly dispatch: (dispatch: Dispatch) => void,
   ) {}
 
-  add(item: Item): void {
+  /**
+   * Adds what an event says; `seenAt` is when it was read (later than it happened when the
+   * consumer lags), and gathering counts from then, so a backlog is still gathered, not split.
+   */
+  add(item: Item, seenAt = item.at): void {
     if (item.kind === 'registry' && this.fold(item)) return;
     if (item.kind === 'back') this.releaseHeld(item);
+    const now = Math.max(item.at, seenAt);
     let batch = this.batches.get(item.orgId);
-    if (!batch) this.batches.set(item.orgId, (batch = { items: [], startedAt: item.at, flushAt: item.at + this.options.gatherMs }));
+    if (!batch) this.batches.set(item.orgId, (batch = { items: [], startedAt: now, flushAt: now + this.options.gatherMs }));
     batch.items.push(item);
     if (item.kind !== 'lost') return;
     const times = this.recentLosses(item.orgId, item.at);
     times.push(item.at);
     // During a storm the batch stays open while losses keep coming, up to one storm window.
-    if (times.length > this.options.stormThreshold) batch.flushAt = Math.min(batch.startedAt + this.options.stormWindowMs, item.at + this.options.gatherMs);
+    if (times.length > this.options.stormThreshold) batch.flushAt = Math.min(batch.startedAt + this.options.stormWindowMs, now + this.options.gatherMs);
   }
 
   /** Sends whatever is due at `now` (ms). */
@@ -76,10 +81,14 @@ export class OutageBatches {
     return times.length ? Math.min(...times) : null;
   }
 
+  /** The org's losses within the storm window before `now` (kept oldest first, trimmed at the front). */
   private recentLosses(orgId: string, now: number): number[] {
-    const recent = (this.lostTimes.get(orgId) ?? []).filter((at) => at > now - this.options.stormWindowMs);
-    this.lostTimes.set(orgId, recent);
-    return recent;
+    let times = this.lostTimes.get(orgId);
+    if (!times) this.lostTimes.set(orgId, (times = []));
+    let expired = 0;
+    while (expired < times.length && times[expired]! <= now - this.options.stormWindowMs) expired++;
+    if (expired > 0) times.splice(0, expired);
+    return times;
   }
 
   /** A registry change caused by a sensor change still gathering joins its message. */
