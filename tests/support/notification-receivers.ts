@@ -10,6 +10,8 @@ export interface ReceivedRequest {
   body: any;
   /** For requests carrying `X-HarborGuard-Signature`: whether it is the HMAC of the raw body under the secret. */
   signatureValid: boolean | null;
+  /** Wall-clock arrival (ms), for benchmarks. */
+  receivedAt: number;
 }
 
 /**
@@ -76,7 +78,7 @@ export class HttpReceiver {
       const expected = Buffer.from(`sha256=${createHmac('sha256', this.secret).update(raw).digest('hex')}`);
       signatureValid = expected.length === signature.length && timingSafeEqual(expected, Buffer.from(signature));
     }
-    this.requests.push({ path, headers, raw, body: JSON.parse(raw), signatureValid });
+    this.requests.push({ path, headers, raw, body: JSON.parse(raw), signatureValid, receivedAt: Date.now() });
     for (const waiter of this.waiters.filter((w) => this.requests.length >= w.count)) waiter.resolve();
     this.waiters = this.waiters.filter((w) => this.requests.length < w.count);
     const status = this.status;
@@ -89,6 +91,7 @@ export interface ReceivedMail {
   from: string;
   to: string[];
   raw: string;
+  receivedAt: number;
 }
 
 /** An SMTP server on loopback (no TLS, no auth required) capturing every message. */
@@ -111,7 +114,7 @@ export class SmtpReceiver {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', () => {
-          receiver!.mails.push({ from: String(session.envelope.mailFrom && session.envelope.mailFrom.address), to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+          receiver!.mails.push({ from: String(session.envelope.mailFrom && session.envelope.mailFrom.address), to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() });
           callback();
         });
       },
