@@ -38,6 +38,6 @@ describe('channel and rule deciders', () => {
       { type: 'NotificationRuleCreated', data: { ruleId: 'r1', orgId: 'o1', channelId: 'c1', events: ['Sensor lost connection'] } },
       { type: 'NotificationRuleDeleted', data: { ruleId: 'r1' } },
     ])
-      .when({ type: 'Delete', orgId: 'o1', ruleId: 'r1' })
+      .when({ type: 'Delete', orgId: 'o1', id: 'r1' })
       .thenFails('not_found'));
 });

@@ -1,4 +1,4 @@
-import type { EventData } from '@harborguard/shared';
+import type { DomainEvent, EventData } from '@harborguard/shared';
 import type { Decider, EventsOf, Evolving } from './decider.js';
 import { AppError } from './errors.js';
 
@@ -66,8 +66,6 @@ export interface Delivery {
 }
 
 type ChannelEvent = EventsOf<'NotificationChannelCreated' | 'NotificationChannelChanged' | 'NotificationChannelDeleted'>;
-type RuleEvent = EventsOf<'NotificationRuleCreated' | 'NotificationRuleDeleted'>;
-type SilenceEvent = EventsOf<'NotificationSilenceCreated' | 'NotificationSilenceDeleted'>;
 export type DeliveryEvent = EventsOf<
   | 'NotificationQueued'
   | 'NotificationSuppressed'
@@ -85,8 +83,8 @@ export type ChannelCommand =
 
 /** The live channel of an org, or "not found" (another org's channel is simply not there). */
 export function ownChannel(state: Channel | null, orgId: string, channelId: string): Channel {
-  if (!state || state.orgId !== orgId || state.deleted) throw new AppError('not_found', `Channel ${channelId} not found`);
-  return state;
+  mustBeOwned(state, orgId, 'Channel', channelId);
+  return state!;
 }
 
 export const channelDecider: Decider<Channel | null, ChannelCommand, ChannelEvent> = {
@@ -94,7 +92,7 @@ export const channelDecider: Decider<Channel | null, ChannelCommand, ChannelEven
   decide(command, state) {
     switch (command.type) {
       case 'Create':
-        if (state) throw new AppError('conflict', `Channel ${command.data.channelId} already exists`);
+        mustBeNew(state, 'Channel', command.data.channelId);
         return [{ type: 'NotificationChannelCreated', data: command.data }];
       case 'Change':
         ownChannel(state, command.orgId, command.data.channelId);
@@ -116,53 +114,67 @@ export const channelDecider: Decider<Channel | null, ChannelCommand, ChannelEven
   },
 };
 
-export type RuleCommand = { type: 'Create'; data: EventData<'NotificationRuleCreated'> } | { type: 'Delete'; orgId: string; ruleId: string };
+/** A record is created once per id. */
+function mustBeNew(state: unknown, what: string, id: string): void {
+  if (state) throw new AppError('conflict', `${what} ${id} already exists`);
+}
 
-export const ruleDecider: Decider<Rule | null, RuleCommand, RuleEvent> = {
-  initialState: () => null,
-  decide(command, state) {
-    if (command.type === 'Create') {
-      if (state) throw new AppError('conflict', `Rule ${command.data.ruleId} already exists`);
-      return [{ type: 'NotificationRuleCreated', data: command.data }];
-    }
-    if (!state || state.orgId !== command.orgId || state.deleted) throw new AppError('not_found', `Rule ${command.ruleId} not found`);
-    return [{ type: 'NotificationRuleDeleted', data: { ruleId: command.ruleId } }];
-  },
-  evolve(state, event: Evolving<RuleEvent>) {
-    if (event.type === 'NotificationRuleDeleted') return state && { ...state, deleted: true };
-    const d = event.data;
-    return {
-      id: d.ruleId,
-      orgId: d.orgId,
-      channelId: d.channelId,
-      events: d.events as NotificationLabel[],
-      registryId: d.registryId ?? null,
-      sensorPattern: d.sensorPattern ?? null,
-      holdDownMs: d.holdDownMs ?? 0,
-      createdAt: event.metadata.occurredAt,
-      deleted: false,
-    };
-  },
-};
+/** Only an org's own live record can be changed; others' are simply not there. */
+function mustBeOwned(state: { orgId: string; deleted: boolean } | null, orgId: string, what: string, id: string): void {
+  if (!state || state.orgId !== orgId || state.deleted) throw new AppError('not_found', `${what} ${id} not found`);
+}
 
-export type SilenceCommand = { type: 'Create'; data: EventData<'NotificationSilenceCreated'> } | { type: 'Delete'; orgId: string; silenceId: string };
+/** What can be done to a record that is only ever created and deleted (rules, silences). */
+export type CreateDeleteCommand<Data> = { type: 'Create'; data: Data } | { type: 'Delete'; orgId: string; id: string };
 
-export const silenceDecider: Decider<Silence | null, SilenceCommand, SilenceEvent> = {
-  initialState: () => null,
-  decide(command, state) {
-    if (command.type === 'Create') {
-      if (state) throw new AppError('conflict', `Silence ${command.data.silenceId} already exists`);
-      return [{ type: 'NotificationSilenceCreated', data: command.data }];
-    }
-    if (!state || state.orgId !== command.orgId || state.deleted) throw new AppError('not_found', `Silence ${command.silenceId} not found`);
-    return [{ type: 'NotificationSilenceDeleted', data: { silenceId: command.silenceId } }];
-  },
-  evolve(state, event: Evolving<SilenceEvent>) {
-    if (event.type === 'NotificationSilenceDeleted') return state && { ...state, deleted: true };
-    const d = event.data;
-    return { id: d.silenceId, orgId: d.orgId, sensorPattern: d.sensorPattern ?? null, registryId: d.registryId ?? null, until: d.until, comment: d.comment, createdAt: event.metadata.occurredAt, deleted: false };
-  },
-};
+/** The decider of such a record: created once, deleted once, by its own org only. */
+function createDeleteDecider<T extends { orgId: string; deleted: boolean }, C extends DomainEvent, D extends DomainEvent>(spec: {
+  what: string;
+  createdType: C['type'];
+  idOf: (data: C['data']) => string;
+  deleted: (id: string) => D;
+  fromCreated: (event: Evolving<C>) => T;
+}): Decider<T | null, CreateDeleteCommand<C['data']>, C | D> {
+  return {
+    initialState: () => null,
+    decide(command, state) {
+      if (command.type === 'Create') return mustBeNew(state, spec.what, spec.idOf(command.data)), [{ type: spec.createdType, data: command.data } as C];
+      mustBeOwned(state, command.orgId, spec.what, command.id);
+      return [spec.deleted(command.id)];
+    },
+    evolve: (state, event) => (event.type === spec.createdType ? spec.fromCreated(event as Evolving<C>) : state && { ...state, deleted: true }),
+  };
+}
+
+export type RuleCommand = CreateDeleteCommand<EventData<'NotificationRuleCreated'>>;
+
+export const ruleDecider = createDeleteDecider<Rule, EventsOf<'NotificationRuleCreated'>, EventsOf<'NotificationRuleDeleted'>>({
+  what: 'Rule',
+  createdType: 'NotificationRuleCreated',
+  idOf: (data) => data.ruleId,
+  deleted: (ruleId) => ({ type: 'NotificationRuleDeleted', data: { ruleId } }),
+  fromCreated: ({ data: d, metadata }) => ({
+    id: d.ruleId,
+    orgId: d.orgId,
+    channelId: d.channelId,
+    events: d.events as NotificationLabel[],
+    registryId: d.registryId ?? null,
+    sensorPattern: d.sensorPattern ?? null,
+    holdDownMs: d.holdDownMs ?? 0,
+    createdAt: metadata.occurredAt,
+    deleted: false,
+  }),
+});
+
+export type SilenceCommand = CreateDeleteCommand<EventData<'NotificationSilenceCreated'>>;
+
+export const silenceDecider = createDeleteDecider<Silence, EventsOf<'NotificationSilenceCreated'>, EventsOf<'NotificationSilenceDeleted'>>({
+  what: 'Silence',
+  createdType: 'NotificationSilenceCreated',
+  idOf: (data) => data.silenceId,
+  deleted: (silenceId) => ({ type: 'NotificationSilenceDeleted', data: { silenceId } }),
+  fromCreated: ({ data: d, metadata }) => ({ id: d.silenceId, orgId: d.orgId, sensorPattern: d.sensorPattern ?? null, registryId: d.registryId ?? null, until: d.until, comment: d.comment, createdAt: metadata.occurredAt, deleted: false }),
+});
 
 /** What happens to one delivery; the notifier decides when, the decider checks it makes sense. */
 export type DeliveryCommand =

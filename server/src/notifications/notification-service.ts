@@ -94,9 +94,8 @@ export class NotificationService {
     return this.view(this.channel(caller, input.id));
   }
 
-  async deleteChannel(caller: Caller, id: string): Promise<{ id: string; deleted: true }> {
-    await this.handler.handle(channelStream(id), channelDecider, { type: 'Delete', orgId: caller.orgId, channelId: id }, this.context(caller));
-    return { id, deleted: true };
+  deleteChannel(caller: Caller, id: string): Promise<{ id: string; deleted: true }> {
+    return this.remove(caller, id, channelStream(id), channelDecider, { type: 'Delete', orgId: caller.orgId, channelId: id });
   }
 
   listChannels(caller: Caller): ChannelView[] {
@@ -129,13 +128,22 @@ export class NotificationService {
     return { id };
   }
 
-  async deleteRule(caller: Caller, id: string): Promise<{ id: string; deleted: true }> {
-    await this.handler.handle(notifyRuleStream(id), ruleDecider, { type: 'Delete', orgId: caller.orgId, ruleId: id }, this.context(caller));
-    return { id, deleted: true };
+  deleteRule(caller: Caller, id: string): Promise<{ id: string; deleted: true }> {
+    return this.remove(caller, id, notifyRuleStream(id), ruleDecider, { type: 'Delete', orgId: caller.orgId, id });
   }
 
   listRules(caller: Caller) {
-    return [...this.states.all('notifyrule')].filter((r) => r.orgId === caller.orgId && !r.deleted).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return this.live('notifyrule', caller);
+  }
+
+  private async remove<S, C>(caller: Caller, id: string, stream: string, decider: Pick<Decider<S, C, DomainEvent>, 'decide'>, command: C): Promise<{ id: string; deleted: true }> {
+    await this.handler.handle(stream, decider, command, this.context(caller));
+    return { id, deleted: true };
+  }
+
+  /** The caller's org's records of a kind that are not deleted, oldest first. */
+  private live<K extends 'notifyrule' | 'silence'>(kind: K, caller: Caller) {
+    return [...this.states.all(kind)].filter((r) => r.orgId === caller.orgId && !r.deleted).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
   async createSilence(caller: Caller, input: { sensorPattern?: string | undefined; registryId?: string | undefined; until: string; comment: string }): Promise<{ id: string }> {
@@ -147,14 +155,13 @@ export class NotificationService {
     return { id };
   }
 
-  async deleteSilence(caller: Caller, id: string): Promise<{ id: string; deleted: true }> {
-    await this.handler.handle(silenceStream(id), silenceDecider, { type: 'Delete', orgId: caller.orgId, silenceId: id }, this.context(caller));
-    return { id, deleted: true };
+  deleteSilence(caller: Caller, id: string): Promise<{ id: string; deleted: true }> {
+    return this.remove(caller, id, silenceStream(id), silenceDecider, { type: 'Delete', orgId: caller.orgId, id });
   }
 
   listSilences(caller: Caller) {
     const now = this.clock.now();
-    return [...this.states.all('silence')].filter((s) => s.orgId === caller.orgId && !s.deleted).map((s) => ({ ...s, active: Date.parse(s.until) > now })).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return this.live('silence', caller).map((s) => ({ ...s, active: Date.parse(s.until) > now }));
   }
 
   /** The delivery log, newest first; `nextCursor` fetches the next page. */
