@@ -138,6 +138,28 @@ describe('notification channels', () => {
     expect(refused.response).toContain('HTTP 410');
   });
 
+  it('keeps a stored secret when a channel is edited without it, and signs with the new one when given', async () => {
+    const { admin, http } = await setUp();
+    const [webhook] = await admin.do('query', 'notifications.listChannels');
+    const edited = await admin.do('mutation', 'notifications.updateChannel', { id: webhook.id, name: 'renamed', config: { url: `${http.url}/hook` } });
+    expect(edited).toMatchObject({ name: 'renamed', config: { secret: '••••••••' } });
+    await admin.do('mutation', 'notifications.testChannel', { id: webhook.id });
+    expect(http.on('/hook')[0]!.signatureValid).toBe(true);
+    await admin.do('mutation', 'notifications.updateChannel', { id: webhook.id, config: { url: `${http.url}/hook`, secret: 'another-secret' } });
+    await admin.do('mutation', 'notifications.testChannel', { id: webhook.id });
+    expect(http.on('/hook')[1]!.signatureValid).toBe(false);
+    const disabled = await admin.do('mutation', 'notifications.updateChannel', { id: webhook.id, enabled: false });
+    expect(disabled.enabled).toBe(false);
+  });
+
+  it('lets auditors read the settings but not change them', async () => {
+    const { admin, server } = await setUp();
+    const { token } = await admin.do('mutation', 'tokens.create', { role: 'auditor', name: 'auditor' });
+    const auditor = new TrpcHttp(server.url, token);
+    expect(await auditor.do('query', 'notifications.listChannels')).toHaveLength(4);
+    expect((await auditor.mutation('notifications.createChannel', { name: 'x', type: 'slack', config: { url: 'https://hooks.slack.com/x' } })).status).toBe(403);
+  });
+
   it('refuses bad channel settings with a message naming the field, and hides channels from other orgs', async () => {
     const { admin, server } = await setUp();
     const bad = await admin.mutation('notifications.createChannel', { name: 'x', type: 'webhook', config: { url: 'not a url' } });
