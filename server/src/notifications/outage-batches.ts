@@ -109,8 +109,10 @@ export class OutageBatches {
     this.held = this.held.filter((h) => h.item.affected?.sensor.id !== sensorId);
   }
 
+  /** The channel's rules for the item; none when the channel or rule came after what happened. */
   private rulesFor(channel: Channel, item: Item): Rule[] {
-    return routesTo(this.routing.rules, channel.id, item.labels, subjectOf(item));
+    if (Date.parse(channel.createdAt) > item.at) return [];
+    return routesTo(this.routing.rules, channel.id, item.labels, subjectOf(item)).filter((rule) => Date.parse(rule.createdAt) <= item.at);
   }
 
   private flush(orgId: string, batch: Batch): void {
