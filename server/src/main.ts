@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { EventStore } from '@harborguard/eventstore';
 import { SqliteReadModelStore } from './projections/read-model-store.js';
 import { loadSecretKey } from './notifications/secret-box.js';
+import { FileCheckpoint } from './notifications/checkpoint.js';
 
 const log = (line: string) => console.error(`${new Date().toISOString()} ${line}`);
 
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
       stormThreshold: config.notifyStormThreshold,
       stormWindowMs: config.notifyStormWindowMs,
       publicUrl: (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/$/, ''),
+      checkpoint: new FileCheckpoint(join(config.dataDir, 'notifier.checkpoint')),
     },
     log,
   });

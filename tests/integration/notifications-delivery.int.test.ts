@@ -3,6 +3,7 @@ import { ADMIN_TOKEN, OFFLINE_AFTER_MS, TestServer, type TestServerOptions } fro
 import { TrpcHttp } from '../support/http-clients.js';
 import { wireSensor } from '../support/sensor-clients.js';
 import { HttpReceiver } from '../support/notification-receivers.js';
+import { MemoryCheckpoint } from '../../server/src/notifications/checkpoint.js';
 
 const GATHER_MS = 500;
 const SECRET_KEY = 'delivery-test-key-0123456789';
@@ -148,18 +149,38 @@ describe('notification delivery', () => {
     expect(past.status).toBe(400);
   });
 
-  it('re-sends nothing after a restart for what was delivered', async () => {
-    const { server, http, sensors, hook, advance } = await setUp();
+  it('re-sends nothing after a restart for what was delivered, with or without a stored checkpoint', async () => {
+    const checkpoint = new MemoryCheckpoint();
+    const { server, http, sensors, hook, advance } = await setUp({ notifications: { secretKey: SECRET_KEY, checkpoint } });
     await hook();
     await sensors.register({ name: 'once', hostname: 'o' });
     await advance(OFFLINE_AFTER_MS);
     expect(http.requests).toHaveLength(1);
     await server.stop();
-    const again = await TestServer.start({ dataDir: server.dataDir, clock: server.clock, notifications: { secretKey: SECRET_KEY } });
+    expect(checkpoint.position).not.toBeNull();
+    for (const options of [{ secretKey: SECRET_KEY, checkpoint }, { secretKey: SECRET_KEY }]) {
+      const again = await TestServer.start({ dataDir: server.dataDir, clock: server.clock, notifications: options });
+      await again.app.notifier.settled();
+      await again.advance(GATHER_MS);
+      await again.app.notifier.settled();
+      await again.stop();
+    }
+    expect(http.requests).toHaveLength(1);
+  });
+
+  it('follows the log from its checkpoint after a restart', async () => {
+    const checkpoint = new MemoryCheckpoint();
+    const { server, http, hook } = await setUp({ notifications: { secretKey: SECRET_KEY, checkpoint } });
+    await hook();
+    await server.stop();
+    const again = await TestServer.start({ dataDir: server.dataDir, clock: server.clock, notifications: { secretKey: SECRET_KEY, checkpoint } });
     cleanup.push(() => again.stop());
+    const { key } = await new TrpcHttp(again.url, ADMIN_TOKEN).do('mutation', 'apiKeys.create', { name: 'after restart' });
+    const later = await wireSensor(again.url, key).register({ name: 'later', hostname: 'l' });
+    await again.advance(OFFLINE_AFTER_MS);
     await again.app.notifier.settled();
     await again.advance(GATHER_MS);
     await again.app.notifier.settled();
-    expect(http.requests).toHaveLength(1);
+    expect(http.requests.map((r) => r.body.sensor.id)).toEqual([later]);
   });
 });

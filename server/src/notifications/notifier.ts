@@ -13,22 +13,27 @@ import type { AffectedSensor, RegistryRef } from './message.js';
 import { OutageBatches, type BatchOptions } from './outage-batches.js';
 import { liveChannels } from './routing.js';
 import type { SecretBox } from './secret-box.js';
+import type { NotifierCheckpoint } from './checkpoint.js';
 
-export interface NotifierOptions extends Omit<DelivererOptions, 'writer' | 'states' | 'clock' | 'log'>, Partial<BatchOptions> {}
+export interface NotifierOptions extends Omit<DelivererOptions, 'writer' | 'states' | 'clock' | 'log'>, Partial<BatchOptions> {
+  /** Where the position up to which everything is queued is kept; without one, start replays from the first channel. */
+  checkpoint?: NotifierCheckpoint;
+}
 
 const CONFIG_TYPES = ['NotificationChannelCreated', 'NotificationChannelChanged', 'NotificationChannelDeleted', 'NotificationRuleCreated', 'NotificationRuleDeleted', 'NotificationSilenceCreated', 'NotificationSilenceDeleted'];
 const SOURCE_TYPES = ['SensorWentOffline', 'SensorCameOnline', 'RegistryStatusChanged'];
 const RELEVANT = new Set([...CONFIG_TYPES, ...SOURCE_TYPES]);
 const PAGE = 1_000;
+const CHECKPOINT_EVERY_MS = 1_000;
 const RESUBSCRIBE_MS = 1_000;
 
 /**
  * Notifications as a consumer of the log (the log is the outbox). Routing (channels, rules,
  * silences) is followed in log order, so an event is routed by the channels that existed when it
- * happened: history before a channel is never sent to it. At start the consumer reads from the
- * first channel ever created; every message has a delivery id derived from (event, channel), and a
- * delivery already on record is not queued again, so deliveries are its checkpoint: what was
- * confirmed is not re-sent, what was not is sent (again).
+ * happened: history before a channel is never sent to it. Its checkpoint only moves past events
+ * whose messages are all queued; every message has a delivery id derived from (event, channel), and
+ * a delivery already on record is not queued again, so re-reading past the checkpoint after a crash
+ * re-sends nothing confirmed, and what was not confirmed is sent (again).
  */
 export class Notifier {
   readonly deliverer: Deliverer;
@@ -44,6 +49,9 @@ export class Notifier {
   private running: Promise<void> | undefined;
   /** False while catching up at start: history is gathered on event time, the live log on arrival. */
   private live = false;
+  private readonly checkpoint: NotifierCheckpoint | undefined;
+  private savedPosition: bigint | null = null;
+  private saveTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -54,6 +62,7 @@ export class Notifier {
     options: NotifierOptions,
   ) {
     this.deliverer = new Deliverer({ ...options, writer, states, clock, log });
+    this.checkpoint = options.checkpoint;
     const batchOptions = { gatherMs: options.gatherMs ?? 500, stormThreshold: options.stormThreshold ?? 10, stormWindowMs: options.stormWindowMs ?? 60_000 };
     const { channels, rules, silences } = this;
     const routing = {
@@ -70,34 +79,66 @@ export class Notifier {
     this.batches = new OutageBatches(batchOptions, routing, (dispatch) => this.queue(dispatch));
   }
 
-  /** Catches up with the log (queuing what was missed), resumes unfinished deliveries, then follows the log live. */
+  /**
+   * Catches up with the log (queuing what was missed), resumes unfinished deliveries, then follows
+   * the log live. With a stored checkpoint, routing is read up to it and everything after it is
+   * routed again; without one, everything from the first channel ever created is.
+   */
   async start(): Promise<void> {
-    const [first] = await this.store.readAll({ maxCount: 1, filter: { eventTypes: ['NotificationChannelCreated'] } });
-    let from: bigint | 'start' = first ? first.position : 'start';
-    if (!first) {
-      // No channel yet: nothing before now can ever be sent; follow from the head.
-      const [head] = await this.store.readAll({ direction: 'backwards', fromPosition: 'end', maxCount: 1 });
-      this.position = head?.position ?? null;
+    const relevant = [...CONFIG_TYPES, ...SOURCE_TYPES];
+    const saved = this.checkpoint?.load() ?? null;
+    const [head] = await this.store.readAll({ direction: 'backwards', fromPosition: 'end', maxCount: 1 });
+    if (saved !== null && head && saved <= head.position) {
+      await this.replay(CONFIG_TYPES, 'start', saved);
+      this.position = this.savedPosition = saved;
+      await this.replay(relevant, saved);
     } else {
-      for (;;) {
-        const page = await this.store.readAll({ fromPosition: from, maxCount: PAGE, filter: { eventTypes: [...CONFIG_TYPES, ...SOURCE_TYPES] } });
-        for (const event of page) if (this.position === null || event.position > this.position) this.apply(event);
-        if (page.length < PAGE) break;
-        from = page[page.length - 1]!.position;
-      }
+      const [first] = await this.store.readAll({ maxCount: 1, filter: { eventTypes: ['NotificationChannelCreated'] } });
+      // No channel yet: nothing before now can ever be sent; follow from the head.
+      if (first) await this.replay(relevant, first.position);
+      else this.position = head?.position ?? null;
     }
     this.live = true;
     this.tick();
     this.deliverer.resume();
     this.running = this.follow();
+    this.saveTimer = setInterval(() => this.saveCheckpoint(), CHECKPOINT_EVERY_MS);
+    this.saveTimer.unref();
+  }
+
+  /** Applies events of these types from `from` (inclusive) up to `upTo`. */
+  private async replay(types: string[], from: bigint | 'start', upTo?: bigint): Promise<void> {
+    for (;;) {
+      const page = await this.store.readAll({ fromPosition: from, maxCount: PAGE, filter: { eventTypes: types } });
+      for (const event of page) {
+        if (upTo !== undefined && event.position > upTo) return;
+        if (this.position === null || event.position > this.position) this.apply(event);
+      }
+      if (page.length < PAGE) return;
+      from = page[page.length - 1]!.position;
+    }
+  }
+
+  /** Stores the position once nothing read is still gathering, held back or being queued. */
+  private saveCheckpoint(): void {
+    if (!this.checkpoint || this.position === null || this.position === this.savedPosition) return;
+    if (this.batches.nextDue() !== null || this.writes.size > 0) return;
+    try {
+      this.checkpoint.save(this.position);
+      this.savedPosition = this.position;
+    } catch (error) {
+      this.log(`could not store the notification checkpoint: ${(error as Error).message}`);
+    }
   }
 
   async stop(): Promise<void> {
     this.controller.abort();
     if (this.timer) this.clock.clearTimeout(this.timer.id);
+    clearInterval(this.saveTimer);
     await this.running;
     this.deliverer.stop();
     await this.settled();
+    this.saveCheckpoint();
   }
 
   /** Resolves once every event stored so far is routed and every message queued and sent (or failed). */
