@@ -10,6 +10,8 @@ import { serveDashboard } from './http/static.js';
 import { SqliteReadModelStore } from './projections/read-model-store.js';
 import { createLogger, lineLog, requestLogger } from './observability/logger.js';
 import { ServiceMetrics } from './observability/metrics.js';
+import { loadSecretKey } from './notifications/secret-box.js';
+import { FileCheckpoint } from './notifications/checkpoint.js';
 
 /** A signal's shutdown ends within this time, whatever is still running. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -112,6 +114,14 @@ async function startApp(service: Service): Promise<HarborGuard> {
     sessionMaxMs: config.sessionMaxMs,
     adminToken: config.adminToken,
     readModelStore: service.readModelStore,
+    notifications: {
+      secretKey: loadSecretKey(config.secretKey, join(config.dataDir, 'secret.key')),
+      retryScheduleMs: config.notifyRetryMs,
+      stormThreshold: config.notifyStormThreshold,
+      stormWindowMs: config.notifyStormWindowMs,
+      publicUrl: (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/$/, ''),
+      checkpoint: new FileCheckpoint(join(config.dataDir, 'notifier.checkpoint')),
+    },
     log,
     contactCheckpointMs: config.contactCheckpointMs,
     jobTimeoutMs: config.jobTimeoutMs,

@@ -87,6 +87,23 @@ export const eventCatalog = {
   // records keep the last contact of every sensor that called in an interval, so a restart
   // loses at most one interval of it. Not transitions: the audit page hides them by default.
   SensorContactsCheckpointed: z.object({ orgId: id, contacts: z.record(id, isoTime) }),
+  // Notifications: channel-<id>, notifyrule-<id>, silence-<id> (routing, per org) and delivery-<id>
+  // (one per notification and channel; every attempt recorded). Channel secrets are stored only
+  // sealed (encrypted) in `sealedSecrets`, which audit output leaves out.
+  NotificationChannelCreated: z.object({ channelId: id, orgId: id, name: z.string().min(1), type: z.enum(['webhook', 'slack', 'pagerduty', 'email']), config: z.record(z.string(), z.unknown()), sealedSecrets: z.string().optional() }),
+  NotificationChannelChanged: z.object({ channelId: id, name: z.string().min(1).optional(), config: z.record(z.string(), z.unknown()).optional(), sealedSecrets: z.string().optional(), enabled: z.boolean().optional() }),
+  NotificationChannelDeleted: z.object({ channelId: id }),
+  NotificationRuleCreated: z.object({ ruleId: id, orgId: id, channelId: id, events: z.array(z.string().min(1)).min(1), registryId: id.optional(), sensorPattern: z.string().optional(), holdDownMs: z.number().int().nonnegative().optional() }),
+  NotificationRuleDeleted: z.object({ ruleId: id }),
+  NotificationSilenceCreated: z.object({ silenceId: id, orgId: id, sensorPattern: z.string().optional(), registryId: id.optional(), until: isoTime, comment: z.string() }),
+  NotificationSilenceDeleted: z.object({ silenceId: id }),
+  NotificationQueued: z.object({ deliveryId: id, orgId: id, channelId: id, event: z.string().min(1), message: z.record(z.string(), z.unknown()), sourceEventIds: z.array(id) }),
+  NotificationSuppressed: z.object({ deliveryId: id, orgId: id, channelId: id, event: z.string().min(1), message: z.record(z.string(), z.unknown()), sourceEventIds: z.array(id), silenceId: id }),
+  NotificationAttempted: z.object({ deliveryId: id, attempt: z.number().int().positive() }),
+  NotificationDelivered: z.object({ deliveryId: id, attempt: z.number().int().positive(), response: z.string() }),
+  NotificationFailed: z.object({ deliveryId: id, attempt: z.number().int().positive(), error: z.string(), nextAttemptAt: isoTime.optional() }),
+  NotificationDeadLettered: z.object({ deliveryId: id, attempts: z.number().int().nonnegative(), error: z.string() }),
+  NotificationRetryRequested: z.object({ deliveryId: id }),
 
 } as const;
 
@@ -129,4 +146,4 @@ export function validateEvent(type: string, data: unknown, metadata: unknown): s
 }
 
 /** Fields holding secret hashes: kept in the log so state can be rebuilt, redacted wherever events are shown. */
-export const SECRET_EVENT_FIELDS = ['tokenHash', 'keyHash', 'previousKeyHash', 'sessionHash'] as const;
+export const SECRET_EVENT_FIELDS = ['tokenHash', 'keyHash', 'previousKeyHash', 'sessionHash', 'sealedSecrets'] as const;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedClock } from 'xstate';
 import { SqliteEventStore, withCatalogValidation, type EventStore, type RecordedEvent } from '@harborguard/eventstore';
-import { HarborGuard } from '../../server/src/app/harborguard.js';
+import { HarborGuard, type HarborGuardOptions } from '../../server/src/app/harborguard.js';
 import { createHttpServer, listen, type HttpServerOptions, type RunningServer } from '../../server/src/http/server.js';
 
 export const ADMIN_TOKEN = 'integration-admin-token-0123456789';
@@ -28,6 +28,8 @@ export interface TestServerOptions {
   contactCheckpointMs?: number;
   /** A job running longer than this fails "timed out" (the service's default otherwise). */
   jobTimeoutMs?: number;
+  /** Notification settings (secret key, retry schedule, storm thresholds). */
+  notifications?: HarborGuardOptions['notifications'];
 }
 
 /**
@@ -67,6 +69,7 @@ export class TestServer {
       showAdminToken: (token) => shown.push(token),
       ...(options.contactCheckpointMs === undefined ? {} : { contactCheckpointMs: options.contactCheckpointMs }),
       ...(options.jobTimeoutMs === undefined ? {} : { jobTimeoutMs: options.jobTimeoutMs }),
+      ...(options.notifications ? { notifications: options.notifications } : {}),
     });
     await app.start();
     const httpLog: string[] = [];

@@ -6,6 +6,7 @@ import { sensorsRouter } from './routers/sensors.js';
 import { jobsRouter } from './routers/jobs.js';
 import { orgsRouter, sessionRouter, tokensRouter } from './routers/access.js';
 import { auditRouter, fleetRouter, liveRouter } from './routers/fleet.js';
+import { notificationsRouter } from './routers/notifications.js';
 
 export const appRouter = router({
   agent: agentRouter,
@@ -19,6 +20,7 @@ export const appRouter = router({
   fleet: fleetRouter,
   audit: auditRouter,
   live: liveRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

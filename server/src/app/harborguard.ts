@@ -21,6 +21,10 @@ import { MemoryReadModelStore, type ReadModelStore } from '../projections/read-m
 import { Projector } from '../projections/projector.js';
 import { ReadQueries } from '../projections/read-queries.js';
 import { LiveFeed } from '../projections/live-feed.js';
+import { randomBytes } from 'node:crypto';
+import { Notifier, notifierOptions, type NotificationSettings } from '../notifications/notifier.js';
+import { NotificationService } from '../notifications/notification-service.js';
+import { SecretBox } from '../notifications/secret-box.js';
 
 export interface HarborGuardOptions {
   store: EventStore;
@@ -44,6 +48,8 @@ export interface HarborGuardOptions {
   contactCheckpointMs?: number;
   /** A job running longer than this fails "timed out" (default 1 h). */
   jobTimeoutMs?: number;
+  /** Channel secrets' key, retry schedule, storm thresholds, the dashboard's public address. */
+  notifications?: NotificationSettings;
 }
 
 const REBUILD_PAGE = 5_000;
@@ -73,6 +79,9 @@ export class HarborGuard {
   readonly projector: Projector;
   readonly queries: ReadQueries;
   readonly liveFeed: LiveFeed;
+  /** Notifications: a checkpointed consumer of the log sending to each org's channels. */
+  readonly notifier: Notifier;
+  readonly notifications: NotificationService;
   /** True once the write model and every actor are rebuilt. */
   ready = false;
   private readonly log: (line: string) => void;
@@ -108,6 +117,9 @@ export class HarborGuard {
     this.liveFeed = new LiveFeed(this.readModel, this.queries);
     this.projector.onChange((changes, event) => this.liveFeed.onRowChanges(changes, event));
     this.supervisor.contactListener = (id) => this.liveFeed.onContact(id);
+    const secretBox = new SecretBox(options.notifications?.secretKey ?? randomBytes(32));
+    this.notifier = new Notifier(options.store, this.writer, this.states, this.clock, this.log, notifierOptions(options.notifications ?? {}, secretBox));
+    this.notifications = new NotificationService(services.handler, this.states, this.clock, secretBox, this.notifier.deliverer);
   }
 
   /** Read-your-writes: resolves once the read models include everything stored so far. */
@@ -134,6 +146,7 @@ export class HarborGuard {
     if (generatedAdminToken) (this.options.showAdminToken ?? showOnConsole)(generatedAdminToken);
     await this.reactions.reconcile(bootAt);
     await this.projector.start();
+    await this.notifier.start();
     this.scheduler.startAll();
     this.jobTimeouts.startAll();
     this.contactCheckpoints.start();
@@ -157,6 +170,7 @@ export class HarborGuard {
     await this.contactCheckpoints.stop();
     this.supervisor.stopAll();
     await this.settled();
+    await this.notifier.stop();
     this.liveFeed.close();
     await this.projector.stop();
   }

@@ -39,6 +39,14 @@ const ConfigSchema = z.object({
   HARBORGUARD_LOG_LEVEL: z.enum(LOG_LEVELS, { error: `HARBORGUARD_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   HARBORGUARD_CONTACT_CHECKPOINT_MS: positiveInt('HARBORGUARD_CONTACT_CHECKPOINT_MS').default(15_000),
   HARBORGUARD_JOB_TIMEOUT_MS: positiveInt('HARBORGUARD_JOB_TIMEOUT_MS').default(60 * 60 * 1000),
+  HARBORGUARD_SECRET_KEY: z.string().min(16, 'HARBORGUARD_SECRET_KEY must be at least 16 characters').optional(),
+  HARBORGUARD_NOTIFY_RETRY_MS: z
+    .string()
+    .regex(/^\s*\d+\s*(,\s*\d+\s*)*$/, 'HARBORGUARD_NOTIFY_RETRY_MS must be milliseconds separated by commas, e.g. 30000,120000')
+    .transform((value) => value.split(',').map((ms) => Number(ms.trim())))
+    .default([30_000, 120_000, 600_000, 3_600_000]),
+  HARBORGUARD_NOTIFY_STORM_THRESHOLD: positiveInt('HARBORGUARD_NOTIFY_STORM_THRESHOLD').default(10),
+  HARBORGUARD_NOTIFY_STORM_WINDOW_MS: positiveInt('HARBORGUARD_NOTIFY_STORM_WINDOW_MS').default(60_000),
 });
 
 /** An origin as browsers send it: scheme, host and port only. */
@@ -79,6 +87,11 @@ export interface Config {
   contactCheckpointMs: number;
   /** A job running longer than this fails "timed out". */
   jobTimeoutMs: number;
+  /** Key for channel secrets; generated into the data directory when unset. */
+  secretKey: string | undefined;
+  notifyRetryMs: number[];
+  notifyStormThreshold: number;
+  notifyStormWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -121,5 +134,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.HARBORGUARD_LOG_LEVEL,
     contactCheckpointMs: c.HARBORGUARD_CONTACT_CHECKPOINT_MS,
     jobTimeoutMs: c.HARBORGUARD_JOB_TIMEOUT_MS,
+    secretKey: c.HARBORGUARD_SECRET_KEY,
+    notifyRetryMs: c.HARBORGUARD_NOTIFY_RETRY_MS,
+    notifyStormThreshold: c.HARBORGUARD_NOTIFY_STORM_THRESHOLD,
+    notifyStormWindowMs: c.HARBORGUARD_NOTIFY_STORM_WINDOW_MS,
   };
 }

@@ -6,6 +6,7 @@ import { registryDecider } from './registry.js';
 import { sensorDecider } from './sensor.js';
 import { sessionDecider } from './session.js';
 import type { StreamKind } from './streams.js';
+import { channelDecider, deliveryDecider, ruleDecider, silenceDecider } from './notification.js';
 
 /** The decider that owns each kind of stream. */
 export const decidersByKind = {
@@ -17,6 +18,10 @@ export const decidersByKind = {
   org: orgDecider,
   session: sessionDecider,
   contacts: contactsDecider,
+  channel: channelDecider,
+  notifyrule: ruleDecider,
+  silence: silenceDecider,
+  delivery: deliveryDecider,
 } as const satisfies Record<StreamKind, Pick<Decider<unknown, never, never>, 'initialState'>>;
 
 export type StateOf<K extends StreamKind> = ReturnType<(typeof decidersByKind)[K]['initialState']>;

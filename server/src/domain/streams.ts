@@ -8,10 +8,14 @@ export const orgStream = (id: string) => `org-${id}`;
 export const sessionStream = (id: string) => `session-${id}`;
 /** Last-contact checkpoints of one org's sensors. */
 export const contactsStream = (orgId: string) => `contacts-${orgId}`;
+export const channelStream = (id: string) => `channel-${id}`;
+export const notifyRuleStream = (id: string) => `notifyrule-${id}`;
+export const silenceStream = (id: string) => `silence-${id}`;
+export const deliveryStream = (id: string) => `delivery-${id}`;
 
-export type StreamKind = 'sensor' | 'registry' | 'job' | 'apikey' | 'token' | 'org' | 'session' | 'contacts';
+export type StreamKind = 'sensor' | 'registry' | 'job' | 'apikey' | 'token' | 'org' | 'session' | 'contacts' | 'channel' | 'notifyrule' | 'silence' | 'delivery';
 
-const KINDS: readonly StreamKind[] = ['sensor', 'registry', 'job', 'apikey', 'token', 'org', 'session', 'contacts'];
+const KINDS: readonly StreamKind[] = ['sensor', 'registry', 'job', 'apikey', 'token', 'org', 'session', 'contacts', 'channel', 'notifyrule', 'silence', 'delivery'];
 
 /** The kind of a stream, from the prefix of its name; null for streams the service does not own. */
 export function streamKind(streamName: string): StreamKind | null {

@@ -14,6 +14,7 @@ import type {
   Whoami,
 } from '@harborguard/shared';
 import type { TrpcClient } from './client';
+import { createNotificationsApi } from './notifications';
 
 export interface LiveFleetHandlers {
   onData(id: string, change: FleetChange): void;
@@ -58,6 +59,7 @@ export function createApi(trpc: TrpcClient) {
     createApiKey: (name: string): Promise<{ id: string; key: string }> => trpc.apiKeys.create.mutate({ name }),
     rotateApiKey: (id: string): Promise<{ id: string; key: string; previousKeyValidUntil: string }> => trpc.apiKeys.rotate.mutate({ id }),
     revokeApiKey: (id: string) => trpc.apiKeys.revoke.mutate({ id }),
+    notifications: createNotificationsApi(trpc),
 
     auditEvents: async (input: AuditEventsQuery): Promise<{ events: AuditEvent[]; next: string | null }> => {
       const page = await trpc.audit.events.query(input);

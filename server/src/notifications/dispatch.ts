@@ -1,0 +1,85 @@
+import { hash } from 'node:crypto';
+import type { Channel, NotificationLabel, Rule, Silence } from '../domain/notification.js';
+import { sensorMessage, registryMessage, stormMessage, type AffectedSensor, type NotificationMessage, type RegistryRef } from './message.js';
+import { activeSilence, routesTo, type Subject } from './routing.js';
+
+/** Something the log says happened that operators may be told: a sensor lost or back, or a registry's own change. */
+export interface Item {
+  kind: 'lost' | 'back' | 'registry';
+  eventId: string;
+  orgId: string;
+  at: number;
+  labels: NotificationLabel[];
+  affected: AffectedSensor | null;
+  registry: RegistryRef | null;
+  reason: string;
+  /** For a registry change: the sensor whose change caused it. */
+  causeSensorId: string | null;
+}
+
+/** A message decided for one channel: queued, or recorded as suppressed by a silence. */
+export interface Dispatch {
+  deliveryId: string;
+  orgId: string;
+  channelId: string;
+  message: NotificationMessage;
+  sourceEventIds: string[];
+  silenceId: string | null;
+}
+
+/** The same (event, channel) always gets the same delivery id, so receivers can drop repeats. */
+export function deliveryIdOf(sourceEventId: string, channelId: string): string {
+  const h = hash('sha256', `${sourceEventId}:${channelId}`, 'hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+export function subjectOf(item: Item): Subject {
+  return { orgId: item.orgId, sensor: item.affected?.sensor ?? null, registryId: item.affected?.registry?.id ?? item.registry?.id ?? null };
+}
+
+/** The label a channel's rules asked for, sensor labels first: a sensor outage with its registry's error is one message. */
+function labelFor(item: Item, rules: Rule[]): NotificationLabel {
+  return item.labels.find((label) => rules.some((rule) => rule.events.includes(label)))!;
+}
+
+export function messageOf(item: Item, rules: Rule[]): NotificationMessage {
+  const label = labelFor(item, rules);
+  const timestamp = new Date(item.at).toISOString();
+  if (item.affected) return sensorMessage(label, item.affected, timestamp);
+  return registryMessage(label as 'Registry error' | 'Registry recovered', item.registry!, item.reason, timestamp);
+}
+
+export interface RoutingState {
+  channels: Iterable<Channel>;
+  rules: Iterable<Rule>;
+  silences: Iterable<Silence>;
+}
+
+function dispatchOf(items: Item[], channel: Channel, message: NotificationMessage, silences: Iterable<Silence>): Dispatch {
+  const silence = items.length === 1 ? activeSilence(silences, subjectOf(items[0]!), items[0]!.at) : undefined;
+  return {
+    deliveryId: deliveryIdOf(items[0]!.eventId, channel.id),
+    orgId: channel.orgId,
+    channelId: channel.id,
+    message,
+    sourceEventIds: items.map((item) => item.eventId),
+    silenceId: silence?.id ?? null,
+  };
+}
+
+export function single(item: Item, channel: Channel, rules: Rule[], routing: RoutingState): Dispatch {
+  return dispatchOf([item], channel, messageOf(item, rules), routing.silences);
+}
+
+/**
+ * A storm's grouped message for one channel: the sensors no silence mutes, in one message.
+ * Silenced sensors are each recorded as suppressed.
+ */
+export function grouped(items: Item[], channel: Channel, routing: RoutingState): Dispatch[] {
+  const muted = items.filter((item) => activeSilence(routing.silences, subjectOf(item), item.at));
+  const heard = items.filter((item) => !muted.includes(item));
+  const out = muted.map((item) => single(item, channel, routesTo(routing.rules, channel.id, item.labels, subjectOf(item)), routing));
+  if (heard.length === 1) out.push(single(heard[0]!, channel, routesTo(routing.rules, channel.id, heard[0]!.labels, subjectOf(heard[0]!)), routing));
+  if (heard.length > 1) out.push(dispatchOf(heard, channel, stormMessage(heard.map((item) => item.affected!), new Date(heard[heard.length - 1]!.at).toISOString(), channel.orgId), []));
+  return out;
+}

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { wireSensor } from '../support/sensor-clients.js';
+import { HttpReceiver } from '../support/notification-receivers.js';
+import { ADMIN_TOKEN, SCREENSHOTS, eventually, startStack, type Stack } from './harness.js';
+
+/**
+ * Settings → Notifications in a real browser: the empty state, adding a signed webhook, its
+ * "send test", a rule, and the delivery log once a sensor loses connection.
+ */
+describe('notification settings', () => {
+  let stack: Stack;
+  let page: Page;
+  let receiver: HttpReceiver;
+  const SECRET = 'e2e-webhook-secret-never-shown';
+
+  beforeAll(async () => {
+    stack = await startStack();
+    page = stack.page;
+    receiver = await HttpReceiver.start(SECRET);
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await receiver?.close();
+  });
+
+  it('says no one is notified until a channel exists, then adds, tests and routes a webhook', async () => {
+    await page.goto(`${stack.url}/sign-in`);
+    await page.getByLabel('Access token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/sensors$/);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Notifications', level: 1 }).waitFor();
+    await page.getByText('No channels yet').waitFor();
+
+    const form = page.getByRole('form', { name: 'New channel' });
+    await form.getByLabel('Name').fill('ops hook');
+    await form.getByLabel('URL').fill(`${receiver.url}/hook`);
+    await form.getByLabel('Signing secret (optional)').fill(SECRET);
+    await form.getByRole('button', { name: 'Add channel' }).click();
+    const row = page.locator('tr[data-channel="ops hook"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('secret: ••••••••');
+    expect(await page.content()).not.toContain(SECRET);
+
+    await row.getByRole('button', { name: 'Send test' }).click();
+    await page.getByText(/ops hook: delivered — HTTP 200/).waitFor();
+    expect(receiver.on('/hook')[0]!.signatureValid).toBe(true);
+
+    const rule = page.getByRole('form', { name: 'New rule' });
+    await rule.getByLabel('Channel').selectOption({ label: 'ops hook' });
+    await rule.getByRole('button', { name: 'Add rule' }).click();
+    await page.getByRole('cell', { name: 'Sensor lost connection, Sensor reconnected' }).waitFor();
+  });
+
+  it('shows the notification in the delivery log once a sensor loses connection', async () => {
+    const { key } = await stack.admin.do<{ key: string }>('mutation', 'apiKeys.create', { name: 'e2e' });
+    await wireSensor(stack.url, key).register({ name: 'e2e-sensor', hostname: 'e2e.local' });
+    await receiver.received(2);
+    expect(receiver.on('/hook')[1]!.body).toMatchObject({ event: 'Sensor lost connection', sensor: { name: 'e2e-sensor' } });
+    await eventually(async () => {
+      await page.reload();
+      await page.locator('tr[data-delivery-status="delivered"]').first().waitFor({ timeout: 2_000 });
+    });
+    expect(await page.locator('tr[data-delivery-status="delivered"]').first().textContent()).toContain('Sensor lost connection: e2e-sensor');
+    await page.screenshot({ path: join(SCREENSHOTS, 'notifications.png'), fullPage: true });
+  });
+});
