@@ -5,6 +5,7 @@ import { registriesRouter } from './routers/registries.js';
 import { sensorsRouter } from './routers/sensors.js';
 import { jobsRouter } from './routers/jobs.js';
 import { orgsRouter, sessionRouter, tokensRouter } from './routers/access.js';
+import { actorsRouter, sessionsRouter } from './routers/access.js';
 import { auditRouter, fleetRouter, liveRouter } from './routers/fleet.js';
 
 export const appRouter = router({
@@ -19,6 +20,8 @@ export const appRouter = router({
   fleet: fleetRouter,
   audit: auditRouter,
   live: liveRouter,
+  sessions: sessionsRouter,
+  actors: actorsRouter,
 });
 
 export type AppRouter = typeof appRouter;
