@@ -21,6 +21,8 @@ export interface JobRow {
   type: JobType;
   imageRef: string;
   source: 'operator' | 'schedule';
+  /** The token of the person who asked for the job (operator jobs), where known. */
+  requestedBy?: string | null;
   status: JobStatus;
   reason: string | null;
   createdAt: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actorOf, describeEvent, eventTone } from './audit';
+import { actorIdOf, actorOf, describeEvent, eventTone } from './audit';
 
 describe('audit events', () => {
   it('names the cause from metadata.actor', () => {
@@ -9,6 +9,13 @@ describe('audit events', () => {
     expect(actorOf({ metadata: { actor: { kind: 'system', id: 'liveness' } } })).toBe('system (liveness)');
     expect(actorOf({ metadata: {} })).toBe('unknown');
     expect(actorOf({ metadata: { actor: { kind: 'sensor', id: 's-1' } } }, (kind, id) => (kind === 'sensor' && id === 's-1' ? 'edge-01' : null))).toBe('sensor edge-01');
+  });
+
+  it('names a person by their token’s name, keeping the id for hovering', () => {
+    const event = { metadata: { actor: { kind: 'user', id: 'tok-9' } } };
+    expect(actorOf(event, (kind, id) => (kind === 'user' && id === 'tok-9' ? 'Dana' : null))).toBe('user Dana');
+    expect(actorIdOf(event)).toBe('user id tok-9');
+    expect(actorIdOf({ metadata: { actor: { kind: 'system', id: 'liveness' } } })).toBeUndefined();
   });
 
   it('describes what happened', () => {

@@ -6,19 +6,28 @@ function record(value: unknown): Record<string, unknown> {
 }
 
 /** Names for ids, where the dashboard knows them. */
-export type NameOf = (kind: 'sensor' | 'registry', id: string) => string | null | undefined;
+export type NameOf = (kind: 'sensor' | 'registry' | 'user', id: string) => string | null | undefined;
 
 const noNames: NameOf = () => null;
 
-/** Who caused an event, from `metadata.actor`: "sensor edge-01", "user tok-9", "system". */
-export function actorOf(event: Pick<AuditEvent, 'metadata'>, nameOf: NameOf = noNames): string {
+function actorRef(event: Pick<AuditEvent, 'metadata'>): { kind: string | null; id: string | null } {
   const actor = record(event.metadata['actor']);
-  const kind = typeof actor['kind'] === 'string' ? actor['kind'] : null;
-  const id = typeof actor['id'] === 'string' ? actor['id'] : null;
+  return { kind: typeof actor['kind'] === 'string' ? actor['kind'] : null, id: typeof actor['id'] === 'string' ? actor['id'] : null };
+}
+
+/** Who caused an event, from `metadata.actor`, by name where known: "sensor edge-01", "user Dana", "system". */
+export function actorOf(event: Pick<AuditEvent, 'metadata'>, nameOf: NameOf = noNames): string {
+  const { kind, id } = actorRef(event);
   if (!kind) return 'unknown';
   if (kind === 'system') return id && id !== 'system' ? `system (${id})` : 'system';
-  if (kind === 'sensor' && id) return `sensor ${nameOf('sensor', id) ?? id}`;
+  if ((kind === 'sensor' || kind === 'user') && id) return `${kind} ${nameOf(kind, id) ?? id}`;
   return id ? `${kind} ${id}` : kind;
+}
+
+/** The id of an event's cause (shown on hover next to its name), or undefined when there is none. */
+export function actorIdOf(event: Pick<AuditEvent, 'metadata'>): string | undefined {
+  const { kind, id } = actorRef(event);
+  return kind && kind !== 'system' && id ? `${kind} id ${id}` : undefined;
 }
 
 /** Colour family of an event on a timeline. */
