@@ -51,7 +51,7 @@ describe('settings: access', () => {
     await admin.locator('input[name="token-name"]').fill(AUDITOR);
     await admin.locator('select[name="token-role"]').selectOption('auditor');
     await admin.getByRole('button', { name: 'Create token' }).click();
-    auditorToken = (await admin.getByTestId('revealed-token').textContent())!.trim();
+    auditorToken = (await admin.getByTestId('revealed-token').inputValue()).trim();
     expect(auditorToken.length).toBeGreaterThan(20);
     await admin.getByRole('button', { name: 'Copy token' }).waitFor();
     await eventually(async () => expect(await tokenRow().textContent()).toMatch(/auditor.*never/s));
