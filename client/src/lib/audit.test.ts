@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actorIdOf, actorOf, describeEvent, eventTone } from './audit';
+import { actorIdOf, actorOf, describeEvent, eventTone, type NameOf } from './audit';
 
 describe('audit events', () => {
   it('names the cause from metadata.actor', () => {
@@ -16,6 +16,13 @@ describe('audit events', () => {
     expect(actorOf(event, (kind, id) => (kind === 'user' && id === 'tok-9' ? 'Dana' : null))).toBe('user Dana');
     expect(actorIdOf(event)).toBe('user id tok-9');
     expect(actorIdOf({ metadata: { actor: { kind: 'system', id: 'liveness' } } })).toBeUndefined();
+  });
+
+  it('names the people and sensors an event is about, where known', () => {
+    const names: NameOf = (kind, id) => ({ 'user:tok-9': 'Dana', 'sensor:s-1': 'edge-01' })[`${kind}:${id}`];
+    expect(describeEvent({ type: 'TokenRevoked', data: { tokenId: 'tok-9' } }, names)).toBe('user: Dana');
+    expect(describeEvent({ type: 'JobAssigned', data: { jobId: 'j-1', sensorId: 's-1' } }, names)).toBe('jobId: j-1, sensor: edge-01');
+    expect(describeEvent({ type: 'JobAssigned', data: { jobId: 'j-1', sensorId: 's-2' } }, names)).toBe('jobId: j-1, sensor: s-2');
   });
 
   it('describes what happened', () => {

@@ -39,6 +39,18 @@ export function eventTone(type: string): 'good' | 'bad' | 'busy' | 'neutral' {
   return 'neutral';
 }
 
+/** Fields holding the id of a person or sensor: shown by name where known (the id stays in the JSON). */
+const NAMED: Record<string, { kind: 'sensor' | 'user'; label: string }> = {
+  sensorId: { kind: 'sensor', label: 'sensor' },
+  tokenId: { kind: 'user', label: 'user' },
+};
+
+function valueText(key: string, value: unknown, nameOf: NameOf): string {
+  const named = NAMED[key];
+  if (named && typeof value === 'string') return nameOf(named.kind, value) ?? value;
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
 /** One line saying what happened, from the event's data. */
 export function describeEvent(event: Pick<AuditEvent, 'type' | 'data'>, nameOf: NameOf = noNames): string {
   const data = record(event.data);
@@ -72,7 +84,7 @@ export function describeEvent(event: Pick<AuditEvent, 'type' | 'data'>, nameOf: 
       return `Registry ${text('from')} → ${text('to')}: ${text('reason') ?? ''}`;
     default: {
       const keys = Object.keys(data).filter((key) => !/Hash$/.test(key));
-      return keys.length ? keys.map((key) => `${key}: ${typeof data[key] === 'object' ? JSON.stringify(data[key]) : String(data[key])}`).join(', ') : '';
+      return keys.length ? keys.map((key) => `${NAMED[key]?.label ?? key}: ${valueText(key, data[key], nameOf)}`).join(', ') : '';
     }
   }
 }
