@@ -19,7 +19,8 @@ describe('audit events', () => {
   });
 
   it('names the people and sensors an event is about, where known', () => {
-    const names: NameOf = (kind, id) => ({ 'user:tok-9': 'Dana', 'sensor:s-1': 'edge-01' })[`${kind}:${id}`];
+    const known: Record<string, string> = { 'user:tok-9': 'Dana', 'sensor:s-1': 'edge-01' };
+    const names: NameOf = (kind, id) => known[`${kind}:${id}`];
     expect(describeEvent({ type: 'TokenRevoked', data: { tokenId: 'tok-9' } }, names)).toBe('user: Dana');
     expect(describeEvent({ type: 'JobAssigned', data: { jobId: 'j-1', sensorId: 's-1' } }, names)).toBe('jobId: j-1, sensor: edge-01');
     expect(describeEvent({ type: 'JobAssigned', data: { jobId: 'j-1', sensorId: 's-2' } }, names)).toBe('jobId: j-1, sensor: s-2');
