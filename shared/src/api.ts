@@ -97,3 +97,8 @@ export const ListJobsInput = z
 export const CreateTokenInput = z.object({ role: Role, name: requiredText(200), orgId: entityId.optional() });
 
 export const CreateOrgInput = z.object({ name: requiredText(200) });
+
+export const ListSessionsInput = z.object({ tokenId: entityId });
+
+/** Without a token: the caller's own sessions ("sign out everywhere"). */
+export const EndAllSessionsInput = z.object({ tokenId: entityId.optional() }).default({});

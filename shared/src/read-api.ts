@@ -21,6 +21,8 @@ export interface JobRow {
   type: JobType;
   imageRef: string;
   source: 'operator' | 'schedule';
+  /** The token of the person who asked for the job (operator jobs), where known. */
+  requestedBy?: string | null;
   status: JobStatus;
   reason: string | null;
   createdAt: string;
@@ -188,3 +190,53 @@ export type SensorListQuery = z.output<typeof SensorListInput>;
 export type AuditEventsQuery = NonNullable<z.input<typeof AuditEventsInput>>;
 /** `audit.events` as the server reads it, once validated. */
 export type AuditQuery = z.output<typeof AuditEventsInput>;
+
+// ── Settings → Access ─────────────────────────────────────────────────────────────────────────
+
+/** A person's token as its org's admins see it (never its secret). */
+export interface TokenRow {
+  id: string;
+  orgId: string;
+  name: string;
+  role: Role;
+  revoked: boolean;
+  createdAt: string;
+  /** The day (UTC, YYYY-MM-DD) the token was last used, where known; null when never seen. */
+  lastUsedOn: string | null;
+  /** Dashboard sessions of the token that can still be used. */
+  activeSessions: number;
+}
+
+/** A dashboard session that can still be used. */
+export interface SessionRow {
+  id: string;
+  tokenId: string;
+  startedAt: string;
+  /** Where the sign-in came from. */
+  address: string;
+  userAgent: string | null;
+  lastSeenAt: string;
+  expiresAt: string;
+  /** The session the caller is using. */
+  current: boolean;
+}
+
+/** The caller's own token: what everyone may know about themselves. */
+export interface Me {
+  orgId: string;
+  orgName: string | null;
+  tokenId: string;
+  name: string;
+  role: Role;
+}
+
+export interface OrgRow {
+  id: string;
+  name: string;
+}
+
+/** Names of the people (tokens) and sensors of an org, for naming the causes of events. */
+export interface ActorNames {
+  users: { id: string; name: string }[];
+  sensors: { id: string; name: string }[];
+}

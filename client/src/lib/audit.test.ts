@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actorOf, describeEvent, eventTone } from './audit';
+import { actorIdOf, actorOf, describeEvent, eventTone, type NameOf } from './audit';
 
 describe('audit events', () => {
   it('names the cause from metadata.actor', () => {
@@ -9,6 +9,21 @@ describe('audit events', () => {
     expect(actorOf({ metadata: { actor: { kind: 'system', id: 'liveness' } } })).toBe('system (liveness)');
     expect(actorOf({ metadata: {} })).toBe('unknown');
     expect(actorOf({ metadata: { actor: { kind: 'sensor', id: 's-1' } } }, (kind, id) => (kind === 'sensor' && id === 's-1' ? 'edge-01' : null))).toBe('sensor edge-01');
+  });
+
+  it('names a person by their token’s name, keeping the id for hovering', () => {
+    const event = { metadata: { actor: { kind: 'user', id: 'tok-9' } } };
+    expect(actorOf(event, (kind, id) => (kind === 'user' && id === 'tok-9' ? 'Dana' : null))).toBe('user Dana');
+    expect(actorIdOf(event)).toBe('user id tok-9');
+    expect(actorIdOf({ metadata: { actor: { kind: 'system', id: 'liveness' } } })).toBeUndefined();
+  });
+
+  it('names the people and sensors an event is about, where known', () => {
+    const known: Record<string, string> = { 'user:tok-9': 'Dana', 'sensor:s-1': 'edge-01' };
+    const names: NameOf = (kind, id) => known[`${kind}:${id}`];
+    expect(describeEvent({ type: 'TokenRevoked', data: { tokenId: 'tok-9' } }, names)).toBe('user: Dana');
+    expect(describeEvent({ type: 'JobAssigned', data: { jobId: 'j-1', sensorId: 's-1' } }, names)).toBe('jobId: j-1, sensor: edge-01');
+    expect(describeEvent({ type: 'JobAssigned', data: { jobId: 'j-1', sensorId: 's-2' } }, names)).toBe('jobId: j-1, sensor: s-2');
   });
 
   it('describes what happened', () => {

@@ -6,19 +6,28 @@ function record(value: unknown): Record<string, unknown> {
 }
 
 /** Names for ids, where the dashboard knows them. */
-export type NameOf = (kind: 'sensor' | 'registry', id: string) => string | null | undefined;
+export type NameOf = (kind: 'sensor' | 'registry' | 'user', id: string) => string | null | undefined;
 
 const noNames: NameOf = () => null;
 
-/** Who caused an event, from `metadata.actor`: "sensor edge-01", "user tok-9", "system". */
-export function actorOf(event: Pick<AuditEvent, 'metadata'>, nameOf: NameOf = noNames): string {
+function actorRef(event: Pick<AuditEvent, 'metadata'>): { kind: string | null; id: string | null } {
   const actor = record(event.metadata['actor']);
-  const kind = typeof actor['kind'] === 'string' ? actor['kind'] : null;
-  const id = typeof actor['id'] === 'string' ? actor['id'] : null;
+  return { kind: typeof actor['kind'] === 'string' ? actor['kind'] : null, id: typeof actor['id'] === 'string' ? actor['id'] : null };
+}
+
+/** Who caused an event, from `metadata.actor`, by name where known: "sensor edge-01", "user Dana", "system". */
+export function actorOf(event: Pick<AuditEvent, 'metadata'>, nameOf: NameOf = noNames): string {
+  const { kind, id } = actorRef(event);
   if (!kind) return 'unknown';
   if (kind === 'system') return id && id !== 'system' ? `system (${id})` : 'system';
-  if (kind === 'sensor' && id) return `sensor ${nameOf('sensor', id) ?? id}`;
+  if ((kind === 'sensor' || kind === 'user') && id) return `${kind} ${nameOf(kind, id) ?? id}`;
   return id ? `${kind} ${id}` : kind;
+}
+
+/** The id of an event's cause (shown on hover next to its name), or undefined when there is none. */
+export function actorIdOf(event: Pick<AuditEvent, 'metadata'>): string | undefined {
+  const { kind, id } = actorRef(event);
+  return kind && kind !== 'system' && id ? `${kind} id ${id}` : undefined;
 }
 
 /** Colour family of an event on a timeline. */
@@ -28,6 +37,18 @@ export function eventTone(type: string): 'good' | 'bad' | 'busy' | 'neutral' {
   if (/CameOnline|Completed|Created|Registered|BoundToRegistry|Delivered/.test(type)) return 'good';
   if (/Scanning|Assigned|Scheduled/.test(type)) return 'busy';
   return 'neutral';
+}
+
+/** Fields holding the id of a person or sensor: shown by name where known (the id stays in the JSON). */
+const NAMED: Record<string, { kind: 'sensor' | 'user'; label: string }> = {
+  sensorId: { kind: 'sensor', label: 'sensor' },
+  tokenId: { kind: 'user', label: 'user' },
+};
+
+function valueText(key: string, value: unknown, nameOf: NameOf): string {
+  const named = NAMED[key];
+  if (named && typeof value === 'string') return nameOf(named.kind, value) ?? value;
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 /** One line saying what happened, from the event's data. */
@@ -63,7 +84,7 @@ export function describeEvent(event: Pick<AuditEvent, 'type' | 'data'>, nameOf: 
       return `Registry ${text('from')} → ${text('to')}: ${text('reason') ?? ''}`;
     default: {
       const keys = Object.keys(data).filter((key) => !/Hash$/.test(key));
-      return keys.length ? keys.map((key) => `${key}: ${typeof data[key] === 'object' ? JSON.stringify(data[key]) : String(data[key])}`).join(', ') : '';
+      return keys.length ? keys.map((key) => `${NAMED[key]?.label ?? key}: ${valueText(key, data[key], nameOf)}`).join(', ') : '';
     }
   }
 }

@@ -1,5 +1,5 @@
 import { getContext, setContext } from 'svelte';
-import type { RegistryRow, Whoami } from '@harborguard/shared';
+import type { ActorNames, RegistryRow, Whoami } from '@harborguard/shared';
 import type { NameOf } from './audit';
 import { createApi, type Api } from './api/api';
 import { connect, type Connection } from './api/client';
@@ -14,6 +14,8 @@ export class Dashboard {
   readonly #connection: Connection;
   /** The org's registries as last loaded by any page (for names). */
   registries = $state.raw<RegistryRow[]>([]);
+  /** Names of the org's people and sensors (deleted ones too), for the causes of events. */
+  actorNames = $state.raw<{ users: Map<string, string>; sensors: Map<string, string> }>({ users: new Map(), sensors: new Map() });
 
   constructor(readonly whoami: Whoami) {
     let fleet: LiveFleet | null = null;
@@ -21,6 +23,17 @@ export class Dashboard {
     this.api = createApi(this.#connection.trpc);
     fleet = this.fleet = new LiveFleet(this.api);
     this.fleet.start();
+    void this.refreshActorNames();
+  }
+
+  /** Loads the names of the org's people and sensors; without them, causes show as ids. */
+  async refreshActorNames(): Promise<void> {
+    try {
+      const names: ActorNames = await this.api.actorNames();
+      this.actorNames = { users: new Map(names.users.map((u) => [u.id, u.name])), sensors: new Map(names.sensors.map((s) => [s.id, s.name])) };
+    } catch {
+      // Causes keep showing their ids.
+    }
   }
 
   async refreshRegistries(): Promise<RegistryRow[]> {
@@ -31,9 +44,10 @@ export class Dashboard {
 
   /** A sensor's or registry's name for an id, when known. */
   readonly nameOf: NameOf = (kind, id) => {
+    if (kind === 'user') return this.actorNames.users.get(id) ?? null;
     if (kind === 'sensor') {
       const sensor = this.fleet.get(id);
-      return sensor ? sensorLabel(sensor) : null;
+      return sensor ? sensorLabel(sensor) : (this.actorNames.sensors.get(id) ?? null);
     }
     return this.registries.find((registry) => registry.id === id)?.name ?? null;
   };

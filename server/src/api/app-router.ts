@@ -5,6 +5,7 @@ import { registriesRouter } from './routers/registries.js';
 import { sensorsRouter } from './routers/sensors.js';
 import { jobsRouter } from './routers/jobs.js';
 import { orgsRouter, sessionRouter, tokensRouter } from './routers/access.js';
+import { actorsRouter, sessionsRouter } from './routers/access.js';
 import { auditRouter, fleetRouter, liveRouter } from './routers/fleet.js';
 import { notificationsRouter } from './routers/notifications.js';
 
@@ -21,6 +22,8 @@ export const appRouter = router({
   audit: auditRouter,
   live: liveRouter,
   notifications: notificationsRouter,
+  sessions: sessionsRouter,
+  actors: actorsRouter,
 });
 
 export type AppRouter = typeof appRouter;

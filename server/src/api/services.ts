@@ -17,6 +17,8 @@ export interface ApiServices {
   readonly access: Pick<
     AccessService,
     'authenticateSensor' | 'authenticateUser' | 'startSession' | 'endSession' | 'createApiKey' | 'rotateApiKey' | 'revokeApiKey' | 'createToken' | 'listTokens' | 'revokeToken' | 'createOrg'
+    // Settings → Access
+    | 'me' | 'listSessions' | 'endSessionById' | 'endAllSessions' | 'actorNames' | 'listOrgs'
   >;
   readonly sensors: Pick<SensorService, 'register' | 'heartbeat' | 'quietHeartbeat' | 'poll' | 'report' | 'upload' | 'ackFor' | 'bindRegistry' | 'delete'>;
   readonly jobs: Pick<JobService, 'scanNow' | 'cancel'>;

@@ -1,22 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Role } from '@harborguard/shared';
+import type { ActorNames, Me, OrgRow, Role, SessionRow, TokenRow } from '@harborguard/shared';
 import { apiKeyDecider, checkApiKey, checkToken, checkTokenOrg, DEFAULT_ORG_ID, orgDecider, tokenDecider } from '../domain/credentials.js';
 import { AppError } from '../domain/errors.js';
-import { sessionDecider, sessionRefusal, type Session } from '../domain/session.js';
+import { sessionDecider, type Session } from '../domain/session.js';
 import { apiKeyStream, orgStream, sessionStream, tokenStream } from '../domain/streams.js';
 import type { WriteContext } from '../core/event-writer.js';
 import type { Services } from './services.js';
 import { newApiKey, newSessionSecret, newUserToken, SESSION_SECRET_PREFIX, secretPrefix, sha256Hex } from './secrets.js';
-import { actorOf, type SensorPrincipal, type UserPrincipal } from './principal.js';
+import { actorOf, hasRole, type SensorPrincipal, type UserPrincipal } from './principal.js';
+import { SessionBook } from './session-book.js';
 
-export interface TokenView {
-  id: string;
-  orgId: string;
-  name: string;
-  role: Role;
-  revoked: boolean;
-  createdAt: string;
-}
+export type TokenView = TokenRow;
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const BOOTSTRAP = { kind: 'system', id: 'bootstrap' } as const;
@@ -43,14 +37,16 @@ export interface SignInOrigin {
 
 /** Orgs, user tokens, dashboard sessions and sensor API keys: who may call what. */
 export class AccessService {
-  /** When each session was last used. Kept in memory: after a restart a session's idle time starts again. */
-  private readonly sessionLastSeen = new Map<string, number>();
+  /** Sessions as they are used, and the day each token was last used. */
+  private readonly sessions: SessionBook;
 
   constructor(
     private readonly services: Services,
     private readonly keyRotationGraceMs: number,
     private readonly sessionLimits: SessionLimits,
-  ) {}
+  ) {
+    this.sessions = new SessionBook(services.states, sessionLimits.idleMs);
+  }
 
   /**
    * First start: the default org and an admin token. The token is the configured one, or a
@@ -98,8 +94,9 @@ export class AccessService {
   authenticateUser(authorization: string | undefined): UserPrincipal {
     const secret = bearerSecret(authorization);
     if (secret.startsWith(SESSION_SECRET_PREFIX)) return this.authenticateSession(secret);
-    const tokenId = this.services.indexes.tokenIdOf(sha256Hex(secret));
-    return this.userOf(tokenId);
+    const user = this.userOf(this.services.indexes.tokenIdOf(sha256Hex(secret)));
+    this.sessions.tokenUsed(user.tokenId, this.services.clock.now());
+    return user;
   }
 
   /** Signs in with a token: a new session, whose secret is returned once (for the browser's cookie). */
@@ -110,7 +107,7 @@ export class AccessService {
     const context: WriteContext = { orgId: user.orgId, actor: actorOf(user), at: this.services.clock.now() };
     const command = { type: 'StartSession', sessionId, tokenId: user.tokenId, sessionHash: sha256Hex(secret), ...origin, at: context.at, maxMs: this.sessionLimits.maxMs } as const;
     const { state } = await this.services.handler.handle(sessionStream(sessionId), sessionDecider, command, context);
-    this.sessionLastSeen.set(sessionId, context.at);
+    this.sessions.seen(state!, context.at);
     return { secret, user, expiresAt: state!.expiresAt };
   }
 
@@ -119,28 +116,32 @@ export class AccessService {
     const session = this.sessionOf(bearerSecret(authorization));
     if (!session) return;
     const context: WriteContext = { orgId: session.orgId, actor: { kind: 'user', id: session.tokenId }, at: this.services.clock.now() };
-    await this.services.handler.handle(sessionStream(session.id), sessionDecider, { type: 'EndSession', reason: 'signed out' }, context);
-    this.sessionLastSeen.delete(session.id);
+    await this.end(session, 'signed out', context);
+  }
+
+  private async end(session: Session, reason: string, context: WriteContext): Promise<void> {
+    await this.services.handler.handle(sessionStream(session.id), sessionDecider, { type: 'EndSession', reason }, context);
+    this.sessions.forget(session.id);
   }
 
   private authenticateSession(secret: string): UserPrincipal {
     const session = this.sessionOf(secret);
     if (!session) throw new AppError('unauthorized', 'Invalid session; sign in again');
     const now = this.services.clock.now();
-    const refusal = sessionRefusal(session, now, this.sessionLastSeen.get(session.id) ?? now, this.sessionLimits.idleMs);
+    const refusal = this.sessions.refusal(session, now);
     if (refusal) {
       if (session.endedAt === null) this.expire(session);
       throw new AppError('unauthorized', refusal);
     }
     const user = this.userOf(session.tokenId);
-    this.sessionLastSeen.set(session.id, now);
-    return user;
+    this.sessions.seen(session, now);
+    return { ...user, sessionId: session.id };
   }
 
   /** Records the end of a session found expired (once; the request is refused either way). */
   private expire(session: Session): void {
     const context: WriteContext = { orgId: session.orgId, actor: { kind: 'system', id: 'sessions' }, at: this.services.clock.now() };
-    this.sessionLastSeen.delete(session.id);
+    this.sessions.forget(session.id);
     void this.services.handler.handle(sessionStream(session.id), sessionDecider, { type: 'EndSession', reason: 'expired' }, context).catch(() => undefined);
   }
 
@@ -187,14 +188,73 @@ export class AccessService {
   }
 
   listTokens(principal: UserPrincipal): TokenView[] {
+    const summaries = this.sessions.summaries(principal.orgId, this.services.clock.now());
     return [...this.services.states.all('token')]
       .filter((t) => t.orgId === principal.orgId)
-      .map(({ id, orgId, name, role, revoked, createdAt }) => ({ id, orgId, name, role, revoked, createdAt }));
+      .map(({ id, orgId, name, role, revoked, createdAt }) => {
+        const summary = summaries.get(id);
+        return { id, orgId, name, role, revoked, createdAt, lastUsedOn: this.sessions.lastUsedOn(id, summary), activeSessions: revoked ? 0 : (summary?.active ?? 0) };
+      });
   }
 
+  /** Revokes a token and ends its open sessions (each end recorded with the reason). */
   async revokeToken(principal: UserPrincipal, id: string): Promise<{ id: string; revoked: true }> {
-    await this.services.handler.handle(tokenStream(id), tokenDecider, { type: 'RevokeToken', tokenId: id, orgId: principal.orgId }, this.context(principal));
+    const context = this.context(principal);
+    await this.services.handler.handle(tokenStream(id), tokenDecider, { type: 'RevokeToken', tokenId: id, orgId: principal.orgId }, context);
+    for (const session of this.sessions.open(principal.orgId, context.at, id)) await this.end(session, 'token revoked', context);
     return { id, revoked: true };
+  }
+
+  /** The caller's own token: name, role and org. */
+  me(principal: UserPrincipal): Me {
+    const token = this.ownToken(principal, principal.tokenId);
+    const org = this.services.states.state('org', orgStream(principal.orgId));
+    return { orgId: principal.orgId, orgName: org?.name ?? null, tokenId: token.id, name: token.name, role: token.role };
+  }
+
+  /** The open sessions of a token of the caller's org. */
+  listSessions(principal: UserPrincipal, tokenId: string): SessionRow[] {
+    this.ownToken(principal, tokenId);
+    return this.sessions.open(principal.orgId, this.services.clock.now(), tokenId).map((session) => this.sessions.row(session, principal.sessionId));
+  }
+
+  /** Ends one session of the caller's org. */
+  async endSessionById(principal: UserPrincipal, id: string): Promise<{ id: string; ended: true }> {
+    const session = this.services.states.state('session', sessionStream(id));
+    if (!session || session.orgId !== principal.orgId) throw new AppError('not_found', `Session ${id} not found`);
+    await this.end(session, 'ended by an admin', this.context(principal));
+    return { id, ended: true };
+  }
+
+  /** Ends every open session of a token: the caller's own (anyone), or another of the org (admins). */
+  async endAllSessions(principal: UserPrincipal, tokenId = principal.tokenId): Promise<{ ended: number }> {
+    const own = tokenId === principal.tokenId;
+    if (!own && !hasRole(principal, 'admin')) throw new AppError('forbidden', "Ending another token's sessions needs the admin role");
+    this.ownToken(principal, tokenId);
+    const context = this.context(principal);
+    const open = this.sessions.open(principal.orgId, context.at, tokenId);
+    for (const session of open) await this.end(session, own ? 'signed out everywhere' : 'ended by an admin', context);
+    return { ended: open.length };
+  }
+
+  /** Names of the org's people and sensors, for the causes of events. */
+  actorNames(principal: UserPrincipal): ActorNames {
+    const { states } = this.services;
+    const users = [...states.all('token')].filter((t) => t.orgId === principal.orgId).map(({ id, name }) => ({ id, name }));
+    const sensors = [...states.all('sensor')].filter((s) => s.orgId === principal.orgId).map((s) => ({ id: s.id, name: s.name || s.hostname || s.id }));
+    return { users, sensors };
+  }
+
+  /** Every org, for admins of the default org. */
+  listOrgs(principal: UserPrincipal): OrgRow[] {
+    if (principal.orgId !== DEFAULT_ORG_ID) throw new AppError('forbidden', 'Only admins of the default org can list orgs');
+    return [...this.services.states.all('org')].map(({ id, name }) => ({ id, name }));
+  }
+
+  private ownToken(principal: UserPrincipal, tokenId: string) {
+    const token = this.services.states.state('token', tokenStream(tokenId));
+    if (!token || token.orgId !== principal.orgId) throw new AppError('not_found', `Token ${tokenId} not found`);
+    return token;
   }
 
   async createOrg(principal: UserPrincipal, name: string): Promise<{ id: string }> {

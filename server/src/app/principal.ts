@@ -14,6 +14,8 @@ export interface UserPrincipal {
   orgId: string;
   tokenId: string;
   role: Role;
+  /** The dashboard session the request came with, if any. */
+  sessionId?: string;
 }
 
 const RANK: Record<Role, number> = { auditor: 0, operator: 1, admin: 2 };

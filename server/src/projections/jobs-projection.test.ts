@@ -16,6 +16,13 @@ describe('jobs projection', () => {
     expect(p.state.jobs.get('j-2')).toMatchObject({ status: 'pending', sensorId: null, createdAt: at(0), seq: 1 });
   });
 
+  it('given a job a person asked for, then it names their token; a scheduled one names nobody', () => {
+    const byPerson = { ...scheduled('j-1'), metadata: { occurredAt: at(0), actor: { kind: 'user', id: 'tok-dana' } } };
+    const p = given(byPerson, scheduled('j-2'));
+    expect(p.state.jobs.get('j-1')?.requestedBy).toBe('tok-dana');
+    expect(p.state.jobs.get('j-2')?.requestedBy).toBeNull();
+  });
+
   it('when a job is assigned, then it stops waiting, joins the sensor history and changes the sensor row', () => {
     const p = given(scheduled('j-1'), scheduled('j-2'));
     expect(p.when(assigned('j-2'))).toEqual({ changed: ['s-1'], removed: [], touched: ['job:j-2'] });

@@ -3,6 +3,12 @@ import { recordsOf, type Job, type Sensor } from './records.js';
 
 const NO_JOBS: readonly string[] = [];
 
+/** The token of the person who caused an event, from its metadata; null for sensors and the system. */
+function userOf(metadata: Record<string, unknown>): string | null {
+  const actor = metadata['actor'] as { kind?: unknown; id?: unknown } | undefined;
+  return actor?.kind === 'user' && typeof actor.id === 'string' ? actor.id : null;
+}
+
 /** Where other read models keep what job records point to. */
 export interface JobLinks {
   registryIdOf(registryId: string): string;
@@ -70,7 +76,7 @@ export const jobsProjection = (links: JobLinks) =>
         const { jobId: id, orgId, type, imageRef, source } = d;
         const registryId = state.links.registryIdOf(d.registryId);
         const createdAt = context.time(e.metadata.occurredAt);
-        const job: Job = { id, orgId, registryId, sensorId: null, type, imageRef, source, status: 'pending', reason: null, createdAt, assignedAt: null, finishedAt: null, results: null, seq: state.jobs.size, assignedSeq: null };
+        const job: Job = { id, orgId, registryId, sensorId: null, type, imageRef, source, requestedBy: userOf(e.metadata), status: 'pending', reason: null, createdAt, assignedAt: null, finishedAt: null, results: null, seq: state.jobs.size, assignedSeq: null };
         state.jobs.set(id, job);
         state.queueOf(registryId).push(id);
         context.touch('job', id);

@@ -1,4 +1,12 @@
 import type {
+  ActorNames,
+  Me,
+  OrgRow,
+  Role,
+  SessionRow,
+  TokenRow,
+} from '@harborguard/shared';
+import type {
   ApiKeyRow,
   AuditEvent,
   AuditEventsQuery,
@@ -65,6 +73,19 @@ export function createApi(trpc: TrpcClient) {
       const page = await trpc.audit.events.query(input);
       return { events: page.events.map(auditEvent), next: page.next };
     },
+
+    // Settings → Access
+    me: (): Promise<Me> => trpc.session.me.query(),
+    actorNames: (): Promise<ActorNames> => trpc.actors.names.query(),
+    listTokens: (): Promise<TokenRow[]> => trpc.tokens.list.query(),
+    createToken: (input: { name: string; role: Role; orgId?: string }): Promise<{ id: string; token: string }> => trpc.tokens.create.mutate(input),
+    revokeToken: (id: string) => trpc.tokens.revoke.mutate({ id }),
+    listSessions: (tokenId: string): Promise<SessionRow[]> => trpc.sessions.list.query({ tokenId }),
+    endSession: (id: string) => trpc.sessions.end.mutate({ id }),
+    /** Without a token: the caller's own sessions, everywhere. */
+    endAllSessions: (tokenId?: string): Promise<{ ended: number }> => trpc.sessions.endAll.mutate(tokenId ? { tokenId } : {}),
+    listOrgs: (): Promise<OrgRow[]> => trpc.orgs.list.query(),
+    createOrg: (name: string): Promise<{ id: string }> => trpc.orgs.create.mutate({ name }),
 
     /** The fleet as it changes; after a drop, tRPC resumes from the last id it saw. */
     liveFleet(handlers: LiveFleetHandlers): Subscription {

@@ -1,4 +1,4 @@
-import { CreateOrgInput, CreateTokenInput, IdInput } from '@harborguard/shared';
+import { CreateOrgInput, CreateTokenInput, EndAllSessionsInput, IdInput, ListSessionsInput } from '@harborguard/shared';
 import { adminProcedure, auditorProcedure, router } from '../trpc.js';
 
 export const tokensRouter = router({
@@ -10,9 +10,26 @@ export const tokensRouter = router({
 
 export const orgsRouter = router({
   create: adminProcedure.input(CreateOrgInput).mutation(({ ctx, input }) => ctx.app.access.createOrg(ctx.user, input.name)),
+  /** Every org: admins of the default org only. */
+  list: adminProcedure.query(({ ctx }) => ctx.app.access.listOrgs(ctx.user)),
 });
 
 export const sessionRouter = router({
   /** Who the caller is: lets a client check a token and adapt to its role. */
   whoami: auditorProcedure.query(({ ctx }) => ({ orgId: ctx.user.orgId, role: ctx.user.role, tokenId: ctx.user.tokenId })),
+  /** The caller's own token's name and role, and their org. */
+  me: auditorProcedure.query(({ ctx }) => ctx.app.access.me(ctx.user)),
+});
+
+export const sessionsRouter = router({
+  /** The open dashboard sessions of a token of the admin's org. */
+  list: adminProcedure.input(ListSessionsInput).query(({ ctx, input }) => ctx.app.access.listSessions(ctx.user, input.tokenId)),
+  end: adminProcedure.input(IdInput).mutation(({ ctx, input }) => ctx.app.access.endSessionById(ctx.user, input.id)),
+  /** Without `tokenId`: the caller's own sessions (sign out everywhere). Another token's: admins. */
+  endAll: auditorProcedure.input(EndAllSessionsInput).mutation(({ ctx, input }) => ctx.app.access.endAllSessions(ctx.user, input.tokenId)),
+});
+
+export const actorsRouter = router({
+  /** Names of the org's people and sensors, so the causes of events read as names. */
+  names: auditorProcedure.query(({ ctx }) => ctx.app.access.actorNames(ctx.user)),
 });
