@@ -100,6 +100,8 @@ export const EventMetadata = z.object({
   actor: ActorRef,
   causationId: z.string().optional(),
   correlationId: z.string().optional(),
+  /** Tamper evidence: SHA-256 of this event and the hash of its stream's previous event. Absent on events written before it existed. */
+  chain: z.object({ prev: z.string().length(64).nullable(), hash: z.string().length(64) }).optional(),
 });
 export type EventMetadata = z.infer<typeof EventMetadata>;
 

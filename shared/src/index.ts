@@ -2,3 +2,4 @@ export * from './events.js';
 export * from './api.js';
 export * from './read-api.js';
 export * from './sensor-list.js';
+export * from './audit-api.js';

@@ -19,6 +19,7 @@ import { MemoryReadModelStore, type ReadModelStore } from '../projections/read-m
 import { Projector } from '../projections/projector.js';
 import { ReadQueries } from '../projections/read-queries.js';
 import { LiveFeed } from '../projections/live-feed.js';
+import { AuditQueries, sensorsOfOrg } from '../projections/audit-queries.js';
 
 export interface HarborGuardOptions {
   store: EventStore;
@@ -57,6 +58,8 @@ export class HarborGuard {
   readonly projector: Projector;
   readonly queries: ReadQueries;
   readonly liveFeed: LiveFeed;
+  /** The auditors' history, replayed from the log. */
+  readonly audit: AuditQueries;
   /** True once the write model and every actor are rebuilt. */
   ready = false;
   private readonly log: (line: string) => void;
@@ -85,6 +88,7 @@ export class HarborGuard {
     this.projector = new Projector(options.store, this.readModel, readModelStore, { log: this.log });
     this.queries = new ReadQueries(this.readModel, options.store, (id) => this.supervisor.live(id), () => this.clock.now());
     this.liveFeed = new LiveFeed(this.readModel, this.queries);
+    this.audit = new AuditQueries(options.store, sensorsOfOrg(this.readModel));
     this.projector.onChange((changes, event) => this.liveFeed.onRowChanges(changes, event));
     this.supervisor.contactListener = (id) => this.liveFeed.onContact(id);
   }

@@ -4,6 +4,7 @@ import type { ActorRef, DomainEvent, EventMetadata } from '@harborguard/shared';
 import { modelEventOf, type ModelEvent } from '../domain/model-event.js';
 import { AppError } from '../domain/errors.js';
 import { KeyedSerializer } from './keyed-serializer.js';
+import { ChainHeads, chainHash } from './event-chain.js';
 import type { StreamStates } from './stream-states.js';
 
 export interface WriteContext {
@@ -31,6 +32,8 @@ const CONFLICT_ATTEMPTS = 3;
 export class EventWriter {
   private readonly streams = new KeyedSerializer();
   private readonly listeners: StoredListener[] = [];
+  /** Each stream's newest hash: every event appended is chained to it (see `event-chain.ts`). */
+  private readonly heads: ChainHeads;
   /** False while the store refuses writes; readiness reports it. */
   storeHealthy = true;
   /** Global position of the last event this writer stored: reads wait for projections to reach it. */
@@ -40,7 +43,9 @@ export class EventWriter {
     private readonly store: EventStore,
     private readonly states: StreamStates,
     private readonly log: (line: string) => void = () => {},
-  ) {}
+  ) {
+    this.heads = new ChainHeads(store);
+  }
 
   onStored(listener: StoredListener): void {
     this.listeners.push(listener);
@@ -53,6 +58,7 @@ export class EventWriter {
       try {
         return await this.write(streamName, events, context);
       } catch (error) {
+        this.heads.forget(streamName);
         throw error instanceof WrongExpectedVersion ? conflict(streamName) : error;
       }
     });
@@ -71,6 +77,7 @@ export class EventWriter {
         try {
           return await this.write(streamName, events, context);
         } catch (error) {
+          this.heads.forget(streamName);
           if (!(error instanceof WrongExpectedVersion)) throw error;
           if (attempt === CONFLICT_ATTEMPTS) throw conflict(streamName);
           await this.reload(streamName);
@@ -99,7 +106,7 @@ export class EventWriter {
       ...(context.correlationId ? { correlationId: context.correlationId } : {}),
     };
     const expectedRevision = this.states.revision(streamName);
-    const toAppend = events.map((event) => ({ id: randomUUID(), type: event.type, data: event.data, metadata }));
+    const toAppend = await this.chained(streamName, expectedRevision === 'no_stream' ? 0n : expectedRevision + 1n, events, metadata);
     let delay = RETRY_INITIAL_MS;
     for (;;) {
       try {
@@ -107,7 +114,8 @@ export class EventWriter {
         this.storeHealthy = true;
         if (this.lastPosition === null || result.position > this.lastPosition) this.lastPosition = result.position;
         const first = result.nextExpectedRevision - BigInt(events.length - 1);
-        const stored = toAppend.map((event, index) => ({ streamName, revision: first + BigInt(index), type: event.type, data: event.data, metadata }));
+        const stored = toAppend.map((event, index) => ({ streamName, revision: first + BigInt(index), type: event.type, data: event.data, metadata: event.metadata }));
+        this.heads.remember(streamName, toAppend.at(-1)!.metadata.chain.hash);
         for (const event of stored) this.states.apply(event);
         this.announce(stored);
         return stored;
@@ -120,6 +128,19 @@ export class EventWriter {
         delay = Math.min(delay * 2, RETRY_MAX_MS);
       }
     }
+  }
+
+  /** The events to append, each carrying its link in the stream's hash chain. */
+  private async chained(streamName: string, firstRevision: bigint, events: DomainEvent[], metadata: EventMetadata) {
+    let prev = await this.heads.head(streamName);
+    return events.map((event, index) => {
+      const id = randomUUID();
+      const content = { streamName, revision: firstRevision + BigInt(index), id, type: event.type, data: event.data, metadata };
+      const hash = chainHash(content, prev);
+      const chained = { id, type: event.type, data: event.data, metadata: { ...metadata, chain: { prev, hash } } };
+      prev = hash;
+      return chained;
+    });
   }
 
   private announce(events: ModelEvent[]): void {

@@ -1,0 +1,140 @@
+import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
+import type { JobRow, RegistryRow, SensorRow, VerifyResult } from '@harborguard/shared';
+import { verifyChain } from '../core/chain-verify.js';
+import { modelEventOf } from '../domain/model-event.js';
+import { AppError } from '../domain/errors.js';
+import { availabilityOf, intervalsIn, type Availability, type Interval, type Transition } from './availability.js';
+import { HistoryReplay } from './history-replay.js';
+import { ReadModels } from './read-models.js';
+import { ReadQueries } from './read-queries.js';
+
+/** Jobs a past state lists, newest first: as many as `jobs.list` shows. */
+const JOBS_SHOWN = 500;
+/** The longest window a history or report may span. */
+const MAX_WINDOW_MS = 400 * 24 * 60 * 60 * 1000;
+
+export interface StateAt {
+  at: string;
+  /** Position of the last event of the replayed prefix; null when the log had nothing yet. */
+  position: string | null;
+  sensors: SensorRow[];
+  registries: RegistryRow[];
+  jobs: JobRow[];
+}
+
+export interface SensorHistory {
+  intervals: Interval[];
+  availability: Availability;
+}
+
+export interface AvailabilityRow extends Availability {
+  sensorId: string;
+  name: string;
+  host: string;
+}
+
+/** Sensors whose history the report covers; the live read models know every sensor ever registered. */
+export type SensorsOfOrg = (orgId: string, registryId: string | undefined) => { id: string; name: string; hostname: string }[];
+
+/** The auditors' questions about the past, answered from the log, always within the caller's org. */
+export class AuditQueries {
+  readonly replay: HistoryReplay;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly sensorsOf: SensorsOfOrg,
+    replay?: HistoryReplay,
+  ) {
+    this.replay = replay ?? new HistoryReplay(store);
+  }
+
+  /** The org's sensors, registries and jobs as the read models showed them at `at`. */
+  async stateAt(orgId: string, at: string): Promise<StateAt> {
+    const moment = Date.parse(at);
+    const { models, position } = await this.replay.stateAt(moment);
+    return { at: new Date(moment).toISOString(), position: position?.toString() ?? null, ...pastRows(models, orgId, moment) };
+  }
+
+  async sensorHistory(orgId: string, input: { sensorId: string; from: string; until: string }): Promise<SensorHistory> {
+    const [from, until] = windowOf(input);
+    const transitions = await this.transitions(orgId, input.sensorId);
+    if (transitions === null) throw new AppError('not_found', `Sensor ${input.sensorId} not found`);
+    const intervals = intervalsIn(transitions, from, until);
+    return { intervals, availability: availabilityOf(intervals, until) };
+  }
+
+  async availability(orgId: string, input: { from: string; until: string; registryId?: string | undefined }): Promise<{ sensors: AvailabilityRow[] }> {
+    const [from, until] = windowOf(input);
+    const sensors: AvailabilityRow[] = [];
+    for (const sensor of this.sensorsOf(orgId, input.registryId)) {
+      const transitions = (await this.transitions(orgId, sensor.id)) ?? [];
+      sensors.push({ sensorId: sensor.id, name: sensor.name, host: sensor.hostname, ...availabilityOf(intervalsIn(transitions, from, until), until) });
+    }
+    return { sensors };
+  }
+
+  /**
+   * Whether the whole log's hash chains are intact. The log is shared by every org; the answer
+   * names positions and what broke, never another org's data.
+   */
+  verify(_orgId: string): Promise<VerifyResult> {
+    return verifyChain(this.store);
+  }
+
+  /**
+   * A sensor's status after each event of its stream, as the sensor-rows projection sets it:
+   * the same rule that makes the live row. Null when the stream is not the org's.
+   */
+  private async transitions(orgId: string, sensorId: string): Promise<Transition[] | null> {
+    const events = await this.store.readStream(`sensor-${sensorId}`);
+    if (events.length === 0 || events[0]!.metadata['orgId'] !== orgId) return null;
+    const models = new ReadModels();
+    const transitions: Transition[] = [];
+    let status: Transition['status'] = null;
+    for (const event of events) {
+      models.apply(modelEventOf(event));
+      const now = models.sensors.live(sensorId)?.status ?? null;
+      if (now === status && transitions.length > 0) continue;
+      status = now;
+      transitions.push({ at: Date.parse(modelEventOf(event).metadata.occurredAt), status, cause: causeOf(event) });
+    }
+    return transitions;
+  }
+}
+
+function pastRows(models: ReadModels, orgId: string, moment: number): Omit<StateAt, 'at' | 'position'> {
+  // Nothing live about the past: rows show what the events carried.
+  const queries = new ReadQueries(models, undefined as never, () => undefined, () => moment);
+  return {
+    sensors: queries.listSensors(orgId, { limit: Number.MAX_SAFE_INTEGER }).items,
+    registries: queries.registries(orgId),
+    jobs: queries.jobs(orgId, {}, JOBS_SHOWN),
+  };
+}
+
+function causeOf(event: RecordedEvent): Transition['cause'] {
+  const actor = event.metadata['actor'] as { kind: string; id: string } | undefined;
+  return {
+    type: event.type,
+    position: event.position.toString(),
+    revision: event.revision.toString(),
+    actor: actor ? { kind: actor.kind, id: actor.id } : null,
+    occurredAt: modelEventOf(event).metadata.occurredAt,
+  };
+}
+
+function windowOf(input: { from: string; until: string }): [number, number] {
+  const from = Date.parse(input.from);
+  const until = Date.parse(input.until);
+  if (!(until > from)) throw new AppError('bad_request', 'until: must be after from');
+  if (until - from > MAX_WINDOW_MS) throw new AppError('bad_request', 'until: the window may span at most 400 days');
+  return [from, until];
+}
+
+/** Every sensor of an org the live read models know, deleted ones included, in name order; or those bound to a registry. */
+export function sensorsOfOrg(models: ReadModels): SensorsOfOrg {
+  return (orgId, registryId) => {
+    const sensors = [...models.sensors.sensors.values()].filter((sensor) => sensor.orgId === orgId && (registryId === undefined || (!sensor.deleted && sensor.registryId === registryId)));
+    return sensors.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  };
+}
