@@ -44,11 +44,17 @@ export class HistoryReplay {
     private readonly options: { snapshotEvery?: number; useSnapshots?: boolean } = {},
   ) {}
 
+  /** Snapshots kept so far. */
+  get snapshotCount(): number {
+    return this.snapshots.length;
+  }
+
   /** The read models at `at` (ms since the epoch). */
   async stateAt(at: number): Promise<ReplayedState> {
     const models = new ReadModels();
     const base = this.options.useSnapshots === false ? undefined : this.latestSnapshotBefore(at);
-    if (base) models.hydrate(base.records, base.position);
+    // Loaded records change in place as events apply: the models get copies, the snapshot stays as taken.
+    if (base) models.hydrate(structuredClone(base.records), base.position);
     const every = this.options.snapshotEvery ?? SNAPSHOT_EVERY;
     const collected = new SnapshotCollector(base);
     let from: bigint | 'start' = base ? base.position + 1n : 'start';
