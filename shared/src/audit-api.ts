@@ -41,3 +41,18 @@ export interface VerifyResult {
   checkedUpTo: string | null;
   firstBreak?: { position: string; reason: string };
 }
+
+/** `GET /api/audit/export` query parameters. */
+export const AuditExportQuery = z.object({
+  format: z.enum(['ndjson', 'csv']).default('ndjson'),
+  /** Events that happened at or after this moment. */
+  from: moment.optional(),
+  /** Events that happened before this moment. */
+  until: moment.optional(),
+  stream: z.string().min(1).max(300).optional(),
+  type: z.string().min(1).max(100).optional(),
+});
+export type AuditExportQuery = z.output<typeof AuditExportQuery>;
+
+/** `GET /api/audit/availability.csv` query parameters. */
+export const AvailabilityCsvQuery = AvailabilityInput;

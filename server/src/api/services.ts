@@ -24,7 +24,7 @@ export interface ApiServices {
   readonly queries: Pick<ReadQueries, 'apiKeys' | 'summary' | 'auditEvents' | 'job' | 'jobs' | 'registries' | 'registry' | 'listSensors' | 'sensorDetail' | 'sensorRow' | 'ownSensor'>;
   readonly liveFeed: Pick<LiveFeed, 'subscribe'>;
   /** The auditors' history: past states, status intervals, availability, the chain check. */
-  readonly audit: Pick<AuditQueries, 'stateAt' | 'sensorHistory' | 'availability' | 'verify'>;
+  readonly audit: Pick<AuditQueries, 'stateAt' | 'sensorHistory' | 'availability' | 'verify' | 'exportEvents'>;
   /** The intervals told to sensors in each answer. */
   readonly options: Pick<HarborGuardOptions, 'heartbeatIntervalMs' | 'pollIntervalMs'>;
   /** Read-your-writes: resolves once the read models include everything stored so far. */

@@ -14,6 +14,7 @@ import { handleMetrics } from './metrics.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { attachLive } from './websocket.js';
 import { MAX_BATCH_SIZE, TRPC_PATH, trpcErrorLogger, trpcHttpHandler } from './trpc-http.js';
+import { AUDIT_EXPORT_PATH, AVAILABILITY_CSV_PATH, handleAuditExport, handleAvailabilityCsv } from './audit-export.js';
 
 export interface HttpServerOptions {
   /** The running service, or null while it is starting (health answers, the API says 503). */
@@ -78,6 +79,8 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
     ['/metrics', (req, res, request) => handleMetrics(request.context(), options.getApp, options.metricsToken, req, res)],
     [TRPC_PATH, (req, res) => trpc(req, res)],
     [SESSION_PATH, (req, res, request) => handleSession(request.context(), req, res)],
+    [AUDIT_EXPORT_PATH, (req, res, request) => handleAuditExport(request.context(), req, res, request.target)],
+    [AVAILABILITY_CSV_PATH, (req, res, request) => handleAvailabilityCsv(request.context(), req, res, request.target)],
   ]);
 
   /** The routes past the exact paths: tRPC procedures, the wire routes, then the dashboard. */

@@ -1,15 +1,17 @@
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
-import type { JobRow, RegistryRow, SensorRow, VerifyResult } from '@harborguard/shared';
+import type { AuditEvent, AuditExportQuery, JobRow, RegistryRow, SensorRow, VerifyResult } from '@harborguard/shared';
 import { verifyChain } from '../core/chain-verify.js';
 import { modelEventOf } from '../domain/model-event.js';
 import { AppError } from '../domain/errors.js';
 import { availabilityOf, intervalsIn, type Availability, type Interval, type Transition } from './availability.js';
-import { HistoryReplay } from './history-replay.js';
+import { HistoryReplay, occurredAtMs } from './history-replay.js';
 import { ReadModels } from './read-models.js';
-import { ReadQueries } from './read-queries.js';
+import { auditEvent, ReadQueries } from './read-queries.js';
 
 /** Jobs a past state lists, newest first: as many as `jobs.list` shows. */
 const JOBS_SHOWN = 500;
+/** Events read from the log per page while exporting: memory stays bounded by it, whatever the log's size. */
+const EXPORT_PAGE = 2_000;
 /** The longest window a history or report may span. */
 const MAX_WINDOW_MS = 400 * 24 * 60 * 60 * 1000;
 
@@ -74,6 +76,28 @@ export class AuditQueries {
   }
 
   /**
+   * The org's events in log order, secrets removed, in pages of a bounded size: the caller
+   * writes each page out before the next is read.
+   */
+  async *exportEvents(orgId: string, query: Omit<AuditExportQuery, 'format'>): AsyncGenerator<AuditEvent[]> {
+    const from = query.from === undefined ? Number.NEGATIVE_INFINITY : Date.parse(query.from);
+    const until = query.until === undefined ? Number.POSITIVE_INFINITY : Date.parse(query.until);
+    const filter = { ...(query.stream !== undefined ? { streamPrefixes: [query.stream] } : {}), ...(query.type !== undefined ? { eventTypes: [query.type] } : {}) };
+    for (let position: bigint | 'start' = 'start'; ; ) {
+      const page = await this.store.readAll({ fromPosition: position, maxCount: EXPORT_PAGE, filter });
+      const kept: AuditEvent[] = [];
+      for (const event of page) {
+        if (event.metadata['orgId'] !== orgId || (query.stream !== undefined && event.streamName !== query.stream)) continue;
+        const time = occurredAtMs(event);
+        if (time >= from && time < until) kept.push(auditEvent(event));
+      }
+      if (kept.length > 0) yield kept;
+      if (page.length < EXPORT_PAGE) return;
+      position = page.at(-1)!.position + 1n;
+    }
+  }
+
+  /**
    * Whether the whole log's hash chains are intact. The log is shared by every org; the answer
    * names positions and what broke, never another org's data.
    */
@@ -96,7 +120,8 @@ export class AuditQueries {
       const now = models.sensors.live(sensorId)?.status ?? null;
       if (now === status && transitions.length > 0) continue;
       status = now;
-      transitions.push({ at: Date.parse(modelEventOf(event).metadata.occurredAt), status, cause: causeOf(event) });
+      const previous = transitions.at(-1)?.at ?? Number.NEGATIVE_INFINITY;
+      transitions.push({ at: Math.max(previous, transitionTime(event)), status, cause: causeOf(event) });
     }
     return transitions;
   }
@@ -110,6 +135,15 @@ function pastRows(models: ReadModels, orgId: string, moment: number): Omit<State
     registries: queries.registries(orgId),
     jobs: queries.jobs(orgId, {}, JOBS_SHOWN),
   };
+}
+
+/**
+ * When a status change took effect: the moment the event names (`at`: e.g. last contact plus the
+ * threshold for going offline, even when the timer's event was written later), else when it was written.
+ */
+function transitionTime(event: RecordedEvent): number {
+  const at = (event.data as { at?: unknown } | null)?.at;
+  return typeof at === 'string' ? Date.parse(at) : Date.parse(modelEventOf(event).metadata.occurredAt);
 }
 
 function causeOf(event: RecordedEvent): Transition['cause'] {
