@@ -82,7 +82,7 @@ describe('sensor history, availability and exports', () => {
     expect((await admin.query('audit.sensorHistory', { sensorId: 'nope', from: iso(start), until: iso(start + MIN) })).status).toBe(404);
     const csv = await download(`/api/audit/availability.csv?from=yesterday&until=${iso(start)}`);
     expect(csv.status).toBe(400);
-    expect((await csv.json()).error).toContain('from');
+    expect(((await csv.json()) as { error: string }).error).toContain('from');
     expect((await download(`/api/audit/export`, null)).status).toBe(401);
     expect((await download(`/api/audit/export?format=xml`)).status).toBe(400);
     // Another org's auditor sees none of this org's history.
