@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { once } from 'node:events';
 import type { ZodType } from 'zod';
 import { AuditExportQuery, AvailabilityCsvQuery, type AuditEvent } from '@harborguard/shared';
 import type { Context } from '../api/context.js';
@@ -78,8 +77,17 @@ async function prepare<T>(ctx: Context, req: IncomingMessage, res: ServerRespons
   }
 }
 
-function drained(res: ServerResponse): Promise<unknown> {
-  return Promise.race([once(res, 'drain'), once(res, 'close')]);
+/** Resolves when the client has taken what was written, or has gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function exportCsvLine(event: AuditEvent): string {
