@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     adminToken: config.adminToken,
     readModelStore: new SqliteReadModelStore(join(config.dataDir, 'readmodels.sqlite')),
     log,
+    auditAnchorIntervalMs: config.auditAnchorIntervalMs,
   });
   await harborguard.start();
   app = harborguard;

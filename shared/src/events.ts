@@ -78,6 +78,10 @@ export const eventCatalog = {
   JobFailed: z.object({ jobId: id, reason: z.string(), sensorId: id.optional() }),
   JobCancelled: z.object({ jobId: id, sensorId: id.optional(), reason: z.string().optional() }),
 
+  // audit-anchor-<position>: commits to the whole log up to a position (tamper evidence).
+  // `digest` folds every event's hash, in log order, up to and including `upTo`; `events` counts them.
+  AuditAnchor: z.object({ upTo: z.string().regex(/^\d+$/), events: z.number().int().positive(), digest: z.string().length(64) }),
+
 } as const;
 
 export type EventCatalog = typeof eventCatalog;

@@ -20,6 +20,7 @@ import { Projector } from '../projections/projector.js';
 import { ReadQueries } from '../projections/read-queries.js';
 import { LiveFeed } from '../projections/live-feed.js';
 import { AuditQueries, sensorsOfOrg } from '../projections/audit-queries.js';
+import { AuditAnchors } from '../core/audit-anchors.js';
 
 export interface HarborGuardOptions {
   store: EventStore;
@@ -34,6 +35,8 @@ export interface HarborGuardOptions {
   showAdminToken?: (token: string) => void;
   /** Where read models are kept between runs; in memory (rebuilt at each start) by default. */
   readModelStore?: ReadModelStore;
+  /** How often the log is anchored for tamper evidence (only when something was stored since); unset or 0: never on a timer. */
+  auditAnchorIntervalMs?: number;
 }
 
 const REBUILD_PAGE = 5_000;
@@ -60,6 +63,8 @@ export class HarborGuard {
   readonly liveFeed: LiveFeed;
   /** The auditors' history, replayed from the log. */
   readonly audit: AuditQueries;
+  /** Commits the log's digest into it now and then, so cuts and reorders show (see `core/audit-anchors.ts`). */
+  readonly anchors: AuditAnchors;
   /** True once the write model and every actor are rebuilt. */
   ready = false;
   private readonly log: (line: string) => void;
@@ -89,6 +94,11 @@ export class HarborGuard {
     this.queries = new ReadQueries(this.readModel, options.store, (id) => this.supervisor.live(id), () => this.clock.now());
     this.liveFeed = new LiveFeed(this.readModel, this.queries);
     this.audit = new AuditQueries(options.store, sensorsOfOrg(this.readModel));
+    this.anchors = new AuditAnchors(options.store, this.writer, this.clock, {
+      intervalMs: options.auditAnchorIntervalMs ?? 0,
+      serialize: (task) => this.locks.run('audit-anchors', task),
+      log: this.log,
+    });
     this.projector.onChange((changes, event) => this.liveFeed.onRowChanges(changes, event));
     this.supervisor.contactListener = (id) => this.liveFeed.onContact(id);
   }
@@ -117,6 +127,7 @@ export class HarborGuard {
     await this.reactions.reconcile(bootAt);
     await this.projector.start();
     this.scheduler.startAll();
+    this.anchors.start();
     this.ready = true;
     this.log(`rebuilt ${events} events: ${this.supervisor.size} sensors`);
   }
@@ -133,6 +144,7 @@ export class HarborGuard {
   async stop(): Promise<void> {
     this.ready = false;
     this.scheduler.stopAll();
+    this.anchors.stop();
     this.supervisor.stopAll();
     await this.settled();
     this.liveFeed.close();

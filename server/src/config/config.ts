@@ -24,6 +24,11 @@ const ConfigSchema = z.object({
     .default([]),
   HARBORGUARD_METRICS_TOKEN: z.string().min(16, 'HARBORGUARD_METRICS_TOKEN must be at least 16 characters').optional(),
   HARBORGUARD_MAX_UPLOAD_BYTES: positiveInt('HARBORGUARD_MAX_UPLOAD_BYTES').default(64 * 1024 * 1024),
+  HARBORGUARD_AUDIT_ANCHOR_INTERVAL_MS: z.coerce
+    .number({ error: 'HARBORGUARD_AUDIT_ANCHOR_INTERVAL_MS must be a number' })
+    .int('HARBORGUARD_AUDIT_ANCHOR_INTERVAL_MS must be a whole number')
+    .min(0, 'HARBORGUARD_AUDIT_ANCHOR_INTERVAL_MS must be 0 (off) or more')
+    .default(60_000),
 });
 
 /** An origin as browsers send it: scheme, host and port only. */
@@ -51,6 +56,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** The largest scan results upload; every other request body is limited to 1 MiB. */
   maxUploadBytes: number;
+  /** How often the event log is anchored for tamper evidence; 0: never. */
+  auditAnchorIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -86,5 +93,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: c.HARBORGUARD_ALLOWED_ORIGINS,
     metricsToken: c.HARBORGUARD_METRICS_TOKEN,
     maxUploadBytes: c.HARBORGUARD_MAX_UPLOAD_BYTES,
+    auditAnchorIntervalMs: c.HARBORGUARD_AUDIT_ANCHOR_INTERVAL_MS,
   };
 }

@@ -1,6 +1,8 @@
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
 import type { VerifyResult } from '@harborguard/shared';
 import { chainHash, linkOf } from './event-chain.js';
+import { EMPTY_DIGEST, foldDigest, isAnchor } from './audit-anchors.js';
+import { logPages } from './log-pages.js';
 
 const VERIFY_PAGE = 5_000;
 
@@ -11,27 +13,75 @@ interface StreamHead {
   hash: string | null;
 }
 
+/** Digests kept for the most recent positions: an anchor names a position read just before it was written. */
+const RECENT_DIGESTS = 100_000;
+
+export interface ChainReport extends VerifyResult {
+  /** The position the newest intact anchor commits to: events after it could be cut without trace. */
+  anchoredUpTo: string | null;
+}
+
 /**
  * Reads the whole log through the store port, in position order, and checks every stream's
- * hash chain: each event's hash matches its content, names its stream's previous hash, and
- * follows that event's revision. Reports the first position where that fails.
+ * hash chain (each event's hash matches its content, names its stream's previous hash, and
+ * follows that event's revision) and every anchor (the digest and count of the log up to the
+ * position it names). Reports the first position where either fails.
  */
-export async function verifyChain(store: EventStore, onPage?: (checkedUpTo: bigint) => void): Promise<VerifyResult> {
+export async function verifyChain(store: EventStore, onPage?: (checkedUpTo: bigint) => void): Promise<ChainReport> {
   const heads = new Map<string, StreamHead>();
+  const recent = new Map<bigint, { events: number; digest: string }>();
+  let digest = EMPTY_DIGEST;
+  let events = 0;
   let checkedUpTo: bigint | null = null;
-  let from: bigint | 'start' = 'start';
-  for (;;) {
-    const page = await store.readAll({ fromPosition: from, maxCount: VERIFY_PAGE });
+  let anchoredUpTo: bigint | null = null;
+  const broken = (event: RecordedEvent, reason: string): ChainReport => ({
+    intact: false,
+    checkedUpTo: checkedUpTo?.toString() ?? null,
+    firstBreak: { position: event.position.toString(), reason },
+    anchoredUpTo: anchoredUpTo?.toString() ?? null,
+  });
+  for await (const page of logPages(store, { pageSize: VERIFY_PAGE })) {
     for (const event of page) {
-      const reason = breakAt(event, heads.get(event.streamName));
-      if (reason !== null) return { intact: false, checkedUpTo: checkedUpTo?.toString() ?? null, firstBreak: { position: event.position.toString(), reason } };
+      const reason = breakAt(event, heads.get(event.streamName)) ?? (isAnchor(event) ? anchorBreak(event, recent) : null);
+      if (reason !== null) return broken(event, reason);
+      if (isAnchor(event)) anchoredUpTo = BigInt((event.data as { upTo: string }).upTo);
       heads.set(event.streamName, { revision: event.revision, hash: linkOf(event.metadata)?.hash ?? null });
+      digest = foldDigest(digest, event);
+      recent.set(event.position, { events: ++events, digest });
+      if (recent.size > RECENT_DIGESTS) recent.delete(recent.keys().next().value!);
       checkedUpTo = event.position;
     }
     if (checkedUpTo !== null) onPage?.(checkedUpTo);
-    if (page.length < VERIFY_PAGE) return { intact: true, checkedUpTo: checkedUpTo?.toString() ?? null };
-    from = page.at(-1)!.position + 1n;
   }
+  return { intact: true, checkedUpTo: checkedUpTo?.toString() ?? null, anchoredUpTo: anchoredUpTo?.toString() ?? null };
+}
+
+/** What the check found, as one line a person can act on. */
+export function describeReport(report: ChainReport): string {
+  if (!report.intact) {
+    const before = report.checkedUpTo === null ? 'no event before it is intact' : `intact up to position ${report.checkedUpTo}`;
+    return `BROKEN at position ${report.firstBreak!.position}: ${report.firstBreak!.reason} (${before})`;
+  }
+  if (report.checkedUpTo === null) return 'intact: the log is empty';
+  const anchored = report.anchoredUpTo === null ? 'no anchor yet, so events removed from the end of a stream would not show' : `anchored up to position ${report.anchoredUpTo}`;
+  return `intact up to position ${report.checkedUpTo} (${anchored})`;
+}
+
+/** Why an anchor does not match the log before it, or null when it does. */
+function anchorBreak(event: RecordedEvent, recent: Map<bigint, { events: number; digest: string }>): string | null {
+  const data = event.data as { upTo?: unknown; events?: unknown; digest?: unknown };
+  if (typeof data.upTo !== 'string' || !/^\d+$/.test(data.upTo)) return 'the anchor names no position';
+  const upTo = BigInt(data.upTo);
+  const there = recent.get(upTo);
+  if (there === undefined) {
+    const oldest = recent.keys().next().value;
+    return oldest !== undefined && upTo < oldest
+      ? `the anchor commits to position ${upTo}, too far behind it to check`
+      : `the anchor commits to position ${upTo}, where the log has no event: events were removed`;
+  }
+  if (there.events !== data.events) return `the anchor counts ${String(data.events)} events up to position ${upTo}; the log has ${there.events}: events were removed or added`;
+  if (there.digest !== data.digest) return `the log up to position ${upTo} does not match the anchor's digest: events were changed, removed or reordered`;
+  return null;
 }
 
 /** Why an event does not continue its stream's chain, or null when it does. */

@@ -1,6 +1,7 @@
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
 import type { AuditEvent, AuditExportQuery, JobRow, RegistryRow, SensorRow, VerifyResult } from '@harborguard/shared';
 import { verifyChain } from '../core/chain-verify.js';
+import { logPages } from '../core/log-pages.js';
 import { modelEventOf } from '../domain/model-event.js';
 import { AppError } from '../domain/errors.js';
 import { availabilityOf, intervalsIn, type Availability, type Interval, type Transition } from './availability.js';
@@ -83,8 +84,7 @@ export class AuditQueries {
     const from = query.from === undefined ? Number.NEGATIVE_INFINITY : Date.parse(query.from);
     const until = query.until === undefined ? Number.POSITIVE_INFINITY : Date.parse(query.until);
     const filter = { ...(query.stream !== undefined ? { streamPrefixes: [query.stream] } : {}), ...(query.type !== undefined ? { eventTypes: [query.type] } : {}) };
-    for (let position: bigint | 'start' = 'start'; ; ) {
-      const page = await this.store.readAll({ fromPosition: position, maxCount: EXPORT_PAGE, filter });
+    for await (const page of logPages(this.store, { pageSize: EXPORT_PAGE, filter })) {
       const kept: AuditEvent[] = [];
       for (const event of page) {
         if (event.metadata['orgId'] !== orgId || (query.stream !== undefined && event.streamName !== query.stream)) continue;
@@ -92,8 +92,6 @@ export class AuditQueries {
         if (time >= from && time < until) kept.push(auditEvent(event));
       }
       if (kept.length > 0) yield kept;
-      if (page.length < EXPORT_PAGE) return;
-      position = page.at(-1)!.position + 1n;
     }
   }
 

@@ -1,5 +1,6 @@
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
 import { modelEventOf } from '../domain/model-event.js';
+import { logPages } from '../core/log-pages.js';
 import { ReadModels } from './read-models.js';
 import type { StoredRecord } from './records.js';
 
@@ -57,10 +58,8 @@ export class HistoryReplay {
     if (base) models.hydrate(structuredClone(base.records), base.position);
     const every = this.options.snapshotEvery ?? SNAPSHOT_EVERY;
     const collected = new SnapshotCollector(base);
-    let from: bigint | 'start' = base ? base.position + 1n : 'start';
     let sinceSnapshot = 0;
-    for (;;) {
-      const page = await this.store.readAll({ fromPosition: from, maxCount: REPLAY_PAGE });
+    for await (const page of logPages(this.store, { after: base?.position ?? null, pageSize: REPLAY_PAGE })) {
       for (const event of page) {
         const time = occurredAtMs(event);
         if (time > at) return { models, position: models.position };
@@ -71,9 +70,8 @@ export class HistoryReplay {
           this.keep(collected.take(models, event.position));
         }
       }
-      if (page.length < REPLAY_PAGE) return { models, position: models.position };
-      from = page.at(-1)!.position + 1n;
     }
+    return { models, position: models.position };
   }
 
   private latestSnapshotBefore(at: number): Snapshot | undefined {
