@@ -40,6 +40,8 @@ export interface VerifyResult {
   /** Position of the last event checked (null: empty log). */
   checkedUpTo: string | null;
   firstBreak?: { position: string; reason: string };
+  /** The position the newest anchor commits to: events after it could be cut without trace. */
+  anchoredUpTo?: string | null;
 }
 
 /** `GET /api/audit/export` query parameters. */
