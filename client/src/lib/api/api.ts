@@ -63,6 +63,11 @@ export function createApi(trpc: TrpcClient) {
       const page = await trpc.audit.events.query(input);
       return { events: page.events.map(auditEvent), next: page.next };
     },
+    /** The org's sensors, registries and jobs as they stood at a past moment. */
+    auditStateAt: (at: string) => trpc.audit.stateAt.query({ at }),
+    sensorHistory: (input: { sensorId: string; from: string; until: string }) => trpc.audit.sensorHistory.query(input),
+    availability: (input: { from: string; until: string; registryId?: string }) => trpc.audit.availability.query(input),
+    auditVerify: () => trpc.audit.verify.query(),
 
     /** The fleet as it changes; after a drop, tRPC resumes from the last id it saw. */
     liveFleet(handlers: LiveFleetHandlers): Subscription {
