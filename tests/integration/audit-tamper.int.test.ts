@@ -80,6 +80,7 @@ describe('tamper evidence on the embedded store', () => {
   const anchors = (rows: Row[]) => rows.filter((row) => row.type === 'AuditAnchor');
   /** An event of a sensor stream with later events in its stream, before the first anchor. */
   const middleOfStream = (rows: Row[]) => rows.find((row) => row.type === 'SensorWentOffline' && row.position < anchors(rows)[0]!.position)!;
+  const nextInStream = (rows: Row[], row: Row) => rows.find((other) => other.stream === row.stream && other.revision === row.revision + 1)!;
   const lastOfStreamBeforeAnchor = (rows: Row[]) => {
     const anchor = anchors(rows).at(-1)!.position;
     return rows.filter((row) => row.position < anchor && row.stream.startsWith('sensor-')).reverse().find((row) => !rows.some((later) => later.stream === row.stream && later.revision > row.revision))!;
@@ -105,7 +106,7 @@ describe('tamper evidence on the embedded store', () => {
     let next!: Row;
     const dir = tampered((db, rows) => {
       const target = middleOfStream(rows);
-      next = rows.find((row) => row.stream === target.stream && row.revision === target.revision + 1)!;
+      next = nextInStream(rows, target);
       const data = { ...JSON.parse(target.data), at: '2020-01-01T00:00:00.000Z' };
       const metadata = JSON.parse(target.metadata);
       metadata.chain.hash = chainHash({ streamName: target.stream, revision: BigInt(target.revision), id: target.id, type: target.type, data, metadata }, metadata.chain.prev);
@@ -118,7 +119,7 @@ describe('tamper evidence on the embedded store', () => {
     let next!: Row;
     const dir = tampered((db, rows) => {
       const target = middleOfStream(rows);
-      next = rows.find((row) => row.stream === target.stream && row.revision === target.revision + 1)!;
+      next = nextInStream(rows, target);
       db.prepare('DELETE FROM events WHERE position = ?').run(target.position);
     });
     expect((await verify(dir)).firstBreak).toEqual({ position: String(next.position), reason: expect.stringContaining('missing') });
@@ -137,7 +138,7 @@ describe('tamper evidence on the embedded store', () => {
     let later!: Row;
     const sameStream = tampered((db, rows) => {
       const target = middleOfStream(rows);
-      later = rows.find((row) => row.stream === target.stream && row.revision === target.revision + 1)!;
+      later = nextInStream(rows, target);
       swap(db, target.position, later.position);
     });
     expect((await verify(sameStream)).firstBreak).toMatchObject({ reason: expect.stringContaining('out of order') });

@@ -55,7 +55,7 @@ export class AuditQueries {
   async stateAt(orgId: string, at: string): Promise<StateAt> {
     const moment = Date.parse(at);
     const { models, position } = await this.replay.stateAt(moment);
-    return { at: new Date(moment).toISOString(), position: position?.toString() ?? null, ...pastRows(models, orgId, moment) };
+    return { at: new Date(moment).toISOString(), position: position?.toString() ?? null, ...pastRows(models, this.store, orgId, moment) };
   }
 
   async sensorHistory(orgId: string, input: { sensorId: string; from: string; until: string }): Promise<SensorHistory> {
@@ -125,9 +125,9 @@ export class AuditQueries {
   }
 }
 
-function pastRows(models: ReadModels, orgId: string, moment: number): Omit<StateAt, 'at' | 'position'> {
+function pastRows(models: ReadModels, store: EventStore, orgId: string, moment: number): Omit<StateAt, 'at' | 'position'> {
   // Nothing live about the past: rows show what the events carried.
-  const queries = new ReadQueries(models, undefined as never, () => undefined, () => moment);
+  const queries = new ReadQueries(models, store, () => undefined, () => moment);
   return {
     sensors: queries.listSensors(orgId, { limit: Number.MAX_SAFE_INTEGER }).items,
     registries: queries.registries(orgId),

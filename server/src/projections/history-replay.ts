@@ -1,6 +1,7 @@
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
 import { modelEventOf } from '../domain/model-event.js';
 import { logPages } from '../core/log-pages.js';
+import { KeyedSerializer } from '../core/keyed-serializer.js';
 import { ReadModels } from './read-models.js';
 import type { StoredRecord } from './records.js';
 
@@ -39,6 +40,8 @@ export function occurredAtMs(event: RecordedEvent): number {
  */
 export class HistoryReplay {
   private snapshots: Snapshot[] = [];
+  /** One replay at a time: each holds a whole set of read models while it runs. */
+  private readonly turns = new KeyedSerializer();
 
   constructor(
     private readonly store: EventStore,
@@ -51,7 +54,11 @@ export class HistoryReplay {
   }
 
   /** The read models at `at` (ms since the epoch). */
-  async stateAt(at: number): Promise<ReplayedState> {
+  stateAt(at: number): Promise<ReplayedState> {
+    return this.turns.run('replay', () => this.replay(at));
+  }
+
+  private async replay(at: number): Promise<ReplayedState> {
     const models = new ReadModels();
     const base = this.options.useSnapshots === false ? undefined : this.latestSnapshotBefore(at);
     // Loaded records change in place as events apply: the models get copies, the snapshot stays as taken.
