@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
 import type { EventData } from '@harborguard/shared';
 import type { Clock } from './clock.js';
@@ -27,7 +27,7 @@ export function eventHash(event: RecordedEvent): string {
 
 /** The digest after one more event: commits to every event before it, in log order. */
 export function foldDigest(digest: string, event: RecordedEvent): string {
-  return createHash('sha256').update(digest).update(eventHash(event)).digest('hex');
+  return hash('sha256', digest + eventHash(event));
 }
 
 export const isAnchor = (event: RecordedEvent) => event.type === ANCHOR_EVENT && event.streamName.startsWith(ANCHOR_STREAM_PREFIX);

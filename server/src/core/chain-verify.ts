@@ -16,6 +16,43 @@ interface StreamHead {
 /** Digests kept for the most recent positions: an anchor names a position read just before it was written. */
 const RECENT_DIGESTS = 100_000;
 
+/** The running digest (and event count) at each of the last positions, in a ring, positions increasing. */
+class RecentDigests {
+  private readonly positions: bigint[] = new Array(RECENT_DIGESTS);
+  private readonly counts = new Float64Array(RECENT_DIGESTS);
+  private readonly digests: string[] = new Array(RECENT_DIGESTS);
+  private size = 0;
+  private next = 0;
+
+  push(position: bigint, events: number, digest: string): void {
+    this.positions[this.next] = position;
+    this.counts[this.next] = events;
+    this.digests[this.next] = digest;
+    this.next = (this.next + 1) % RECENT_DIGESTS;
+    this.size = Math.min(this.size + 1, RECENT_DIGESTS);
+  }
+
+  /** The oldest position kept, if any. */
+  get oldest(): bigint | undefined {
+    return this.size === 0 ? undefined : this.positions[(this.next - this.size + RECENT_DIGESTS) % RECENT_DIGESTS];
+  }
+
+  /** Binary search over the ring. */
+  find(position: bigint): { events: number; digest: string } | undefined {
+    let low = 0;
+    let high = this.size - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const slot = (this.next - this.size + middle + RECENT_DIGESTS) % RECENT_DIGESTS;
+      const here = this.positions[slot]!;
+      if (here === position) return { events: this.counts[slot]!, digest: this.digests[slot]! };
+      if (here < position) low = middle + 1;
+      else high = middle - 1;
+    }
+    return undefined;
+  }
+}
+
 export interface ChainReport extends VerifyResult {
   /** The position the newest intact anchor commits to: events after it could be cut without trace. */
   anchoredUpTo: string | null;
@@ -29,7 +66,7 @@ export interface ChainReport extends VerifyResult {
  */
 export async function verifyChain(store: EventStore, onPage?: (checkedUpTo: bigint) => void): Promise<ChainReport> {
   const heads = new Map<string, StreamHead>();
-  const recent = new Map<bigint, { events: number; digest: string }>();
+  const recent = new RecentDigests();
   let digest = EMPTY_DIGEST;
   let events = 0;
   let checkedUpTo: bigint | null = null;
@@ -47,8 +84,7 @@ export async function verifyChain(store: EventStore, onPage?: (checkedUpTo: bigi
       if (isAnchor(event)) anchoredUpTo = BigInt((event.data as { upTo: string }).upTo);
       heads.set(event.streamName, { revision: event.revision, hash: linkOf(event.metadata)?.hash ?? null });
       digest = foldDigest(digest, event);
-      recent.set(event.position, { events: ++events, digest });
-      if (recent.size > RECENT_DIGESTS) recent.delete(recent.keys().next().value!);
+      recent.push(event.position, ++events, digest);
       checkedUpTo = event.position;
     }
     if (checkedUpTo !== null) onPage?.(checkedUpTo);
@@ -68,13 +104,13 @@ export function describeReport(report: ChainReport): string {
 }
 
 /** Why an anchor does not match the log before it, or null when it does. */
-function anchorBreak(event: RecordedEvent, recent: Map<bigint, { events: number; digest: string }>): string | null {
+function anchorBreak(event: RecordedEvent, recent: RecentDigests): string | null {
   const data = event.data as { upTo?: unknown; events?: unknown; digest?: unknown };
   if (typeof data.upTo !== 'string' || !/^\d+$/.test(data.upTo)) return 'the anchor names no position';
   const upTo = BigInt(data.upTo);
-  const there = recent.get(upTo);
+  const there = recent.find(upTo);
   if (there === undefined) {
-    const oldest = recent.keys().next().value;
+    const oldest = recent.oldest;
     return oldest !== undefined && upTo < oldest
       ? `the anchor commits to position ${upTo}, too far behind it to check`
       : `the anchor commits to position ${upTo}, where the log has no event: events were removed`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryEventStore, type RecordedEvent } from '@harborguard/eventstore';
-import { chainHash, linkOf } from './event-chain.js';
+import { canonicalJson, chainHash, linkOf } from './event-chain.js';
 import { verifyChain } from './chain-verify.js';
 import { EventWriter } from './event-writer.js';
 import { StreamStates } from './stream-states.js';
@@ -43,5 +43,9 @@ describe('hash chain written by the event writer', () => {
     expect(chainHash(reordered, 'p')).toBe(chainHash(event, 'p'));
     expect(chainHash({ ...event, revision: 4n }, 'p')).not.toBe(chainHash(event, 'p'));
     expect(chainHash(event, 'q')).not.toBe(chainHash(event, 'p'));
+  });
+
+  it('writes canonical JSON as RFC 8785 does for event values: sorted keys, no spaces, undefined left out', () => {
+    expect(canonicalJson({ b: [1, undefined, 'é\n'], a: { d: null, c: true, skip: undefined }, '10': 2.5e-7, z: -0 })).toBe('{"10":2.5e-7,"a":{"c":true,"d":null},"b":[1,null,"é\\n"],"z":0}');
   });
 });

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { hash } from 'node:crypto';
 import type { EventStore } from '@harborguard/eventstore';
 
 /**
@@ -27,8 +26,29 @@ export interface ChainedContent {
 
 export function chainHash(event: ChainedContent, prev: string | null): string {
   const { chain: _chain, ...metadata } = event.metadata;
-  const content = canonicalize([event.streamName, event.revision.toString(), event.id, event.type, event.data ?? null, { ...metadata, chain: { prev } }]);
-  return createHash('sha256').update(content!).digest('hex');
+  return hash('sha256', canonicalJson([event.streamName, event.revision.toString(), event.id, event.type, event.data ?? null, { ...metadata, chain: { prev } }]));
+}
+
+/**
+ * JSON with object keys sorted (by UTF-16 code units) and no whitespace: for the JSON values
+ * events hold (strings, finite numbers, booleans, null, arrays, objects) the same text as
+ * RFC 8785, so the hash does not depend on how a store orders keys. Written here rather than
+ * taken from a library because verification runs it once per event of the whole log.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + (value[i] === undefined ? 'null' : canonicalJson(value[i]));
+    return out + ']';
+  }
+  let out = '{';
+  for (const key of Object.keys(value).sort()) {
+    const field = (value as Record<string, unknown>)[key];
+    if (field === undefined) continue;
+    out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(field);
+  }
+  return out + '}';
 }
 
 /** The chain link an event carries, when it carries a well-formed one. */

@@ -8,7 +8,7 @@ import type { StoredRecord } from './records.js';
 /** Events read from the log per page while replaying. */
 const REPLAY_PAGE = 5_000;
 /** A snapshot of the read models is kept after every this many events a replay applies. */
-const SNAPSHOT_EVERY = 50_000;
+const SNAPSHOT_EVERY = 25_000;
 /** Snapshots kept; older ones are dropped first when a replay adds more. */
 const MAX_SNAPSHOTS = 64;
 
