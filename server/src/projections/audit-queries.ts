@@ -42,6 +42,7 @@ export type SensorsOfOrg = (orgId: string, registryId: string | undefined) => { 
 /** The auditors' questions about the past, answered from the log, always within the caller's org. */
 export class AuditQueries {
   readonly replay: HistoryReplay;
+  private verifying: Promise<VerifyResult> | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -100,7 +101,9 @@ export class AuditQueries {
    * names positions and what broke, never another org's data.
    */
   verify(_orgId: string): Promise<VerifyResult> {
-    return verifyChain(this.store);
+    // It reads the whole log: callers asking meanwhile share the check already running.
+    this.verifying ??= verifyChain(this.store).finally(() => (this.verifying = null));
+    return this.verifying;
   }
 
   /**
