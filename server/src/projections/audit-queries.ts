@@ -12,7 +12,7 @@ import { auditEvent, ReadQueries } from './read-queries.js';
 /** Jobs a past state lists, newest first: as many as `jobs.list` shows. */
 const JOBS_SHOWN = 500;
 /** Events read from the log per page while exporting: memory stays bounded by it, whatever the log's size. */
-const EXPORT_PAGE = 2_000;
+const EXPORT_PAGE = 5_000;
 /** The longest window a history or report may span. */
 const MAX_WINDOW_MS = 400 * 24 * 60 * 60 * 1000;
 
