@@ -117,7 +117,7 @@ async function measureStateAt(store: SqliteEventStore, first: number, last: numb
     cold.push(seconds(start) * 1000);
   }
   const audit = new AuditQueries(store, () => []);
-  // The first replay to the end of the log leaves a snapshot every 25 000 events behind it.
+  // The first replay to the end of the log leaves a snapshot every 10 000 events behind it.
   const warmStart = process.hrtime.bigint();
   const whole = await audit.stateAt('default', new Date(last).toISOString());
   const warmMs = seconds(warmStart) * 1000;
@@ -202,10 +202,10 @@ async function main(): Promise<void> {
       '',
       '- The machine is a shared 2-core VM with other engineers\' processes running (see the load',
       '  average); figures vary between runs.',
-      '- Snapshots are kept in memory by the service as replays pass through the log (every 25 000',
-      '  events, up to 64); a moment is replayed from the newest snapshot before it, so at most',
-      '  25 000 events plus loading the snapshot\'s records. Without snapshots a moment near the end',
-      '  replays the whole log.',
+      '- Snapshots are kept in memory by the service as replays pass through the log (every 10 000',
+      '  events, thinned out past 8 million record references); a moment is replayed from the newest',
+      '  snapshot before it: at most 10 000 events, plus copying and loading the snapshot\'s records.',
+      '  Without snapshots a moment near the end replays the whole log.',
       '- The export and verify rates include reading and parsing the log (the store\'s `$all` read).',
     ];
     const out = fileURLToPath(new URL('../../bench/results/audit.md', import.meta.url));

@@ -8,9 +8,13 @@ import type { StoredRecord } from './records.js';
 /** Events read from the log per page while replaying. */
 const REPLAY_PAGE = 5_000;
 /** A snapshot of the read models is kept after every this many events a replay applies. */
-const SNAPSHOT_EVERY = 25_000;
-/** Snapshots kept; older ones are dropped first when a replay adds more. */
-const MAX_SNAPSHOTS = 64;
+const SNAPSHOT_EVERY = 10_000;
+/**
+ * Record references all snapshots may hold together (8 bytes each; the records themselves are
+ * shared between snapshots until they change). Past it, every second snapshot is dropped: the
+ * snapshots stay spread over the whole log, only further apart.
+ */
+const MAX_SNAPSHOT_REFERENCES = 8_000_000;
 
 /** The read models as they stood after the event at `position` (null: before the first event). */
 export interface ReplayedState {
@@ -45,7 +49,7 @@ export class HistoryReplay {
 
   constructor(
     private readonly store: EventStore,
-    private readonly options: { snapshotEvery?: number; useSnapshots?: boolean } = {},
+    private readonly options: { snapshotEvery?: number; useSnapshots?: boolean; maxSnapshotReferences?: number } = {},
   ) {}
 
   /** Snapshots kept so far. */
@@ -91,7 +95,12 @@ export class HistoryReplay {
     if (this.snapshots.some((kept) => kept.position === snapshot.position)) return;
     this.snapshots.push(snapshot);
     this.snapshots.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
-    if (this.snapshots.length > MAX_SNAPSHOTS) this.snapshots.splice(1, 1); // keeps the earliest, which every moment after it can start from
+    const limit = this.options.maxSnapshotReferences ?? MAX_SNAPSHOT_REFERENCES;
+    let references = this.snapshots.reduce((sum, kept) => sum + kept.records.length, 0);
+    while (references > limit && this.snapshots.length > 1) {
+      this.snapshots = this.snapshots.filter((_, index) => index % 2 === 0);
+      references = this.snapshots.reduce((sum, kept) => sum + kept.records.length, 0);
+    }
   }
 }
 
