@@ -125,6 +125,7 @@ async function startApp(service: Service): Promise<HarborGuard> {
     log,
     contactCheckpointMs: config.contactCheckpointMs,
     jobTimeoutMs: config.jobTimeoutMs,
+    auditAnchorIntervalMs: config.auditAnchorIntervalMs,
   });
 }
 

@@ -104,6 +104,9 @@ export const eventCatalog = {
   NotificationFailed: z.object({ deliveryId: id, attempt: z.number().int().positive(), error: z.string(), nextAttemptAt: isoTime.optional() }),
   NotificationDeadLettered: z.object({ deliveryId: id, attempts: z.number().int().nonnegative(), error: z.string() }),
   NotificationRetryRequested: z.object({ deliveryId: id }),
+  // audit-anchor-<position>: commits to the whole log up to a position (tamper evidence).
+  // `digest` folds every event's hash, in log order, up to and including `upTo`; `events` counts them.
+  AuditAnchor: z.object({ upTo: z.string().regex(/^\d+$/), events: z.number().int().positive(), digest: z.string().length(64) }),
 
 } as const;
 
@@ -127,6 +130,8 @@ export const EventMetadata = z.object({
   actor: ActorRef,
   causationId: z.string().optional(),
   correlationId: z.string().optional(),
+  /** Tamper evidence: SHA-256 of this event and the hash of its stream's previous event. Absent on events written before it existed. */
+  chain: z.object({ prev: z.string().length(64).nullable(), hash: z.string().length(64) }).optional(),
 });
 export type EventMetadata = z.infer<typeof EventMetadata>;
 

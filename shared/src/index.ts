@@ -3,3 +3,4 @@ export * from './api.js';
 export * from './read-api.js';
 export * from './sensor-list.js';
 export * from './notifications-api.js';
+export * from './audit-api.js';

@@ -6,6 +6,7 @@ import type { HarborGuardOptions } from '../app/harborguard.js';
 import type { ReadQueries } from '../projections/read-queries.js';
 import type { LiveFeed } from '../projections/live-feed.js';
 import type { NotificationService } from '../notifications/notification-service.js';
+import type { AuditQueries } from '../projections/audit-queries.js';
 
 /**
  * What the API calls, and nothing more: the routers see these methods of the services and
@@ -29,6 +30,8 @@ export interface ApiServices {
     NotificationService,
     'createChannel' | 'updateChannel' | 'deleteChannel' | 'listChannels' | 'testChannel' | 'createRule' | 'deleteRule' | 'listRules' | 'createSilence' | 'deleteSilence' | 'listSilences' | 'deliveries' | 'retry'
   >;
+  /** The auditors' history: past states, status intervals, availability, the chain check. */
+  readonly audit: Pick<AuditQueries, 'stateAt' | 'sensorHistory' | 'availability' | 'verify' | 'exportEvents'>;
   /** The intervals told to sensors in each answer. */
   readonly options: Pick<HarborGuardOptions, 'heartbeatIntervalMs' | 'pollIntervalMs'>;
   /** Read-your-writes: resolves once the read models include everything stored so far. */

@@ -25,6 +25,8 @@ import { randomBytes } from 'node:crypto';
 import { Notifier, notifierOptions, type NotificationSettings } from '../notifications/notifier.js';
 import { NotificationService } from '../notifications/notification-service.js';
 import { SecretBox } from '../notifications/secret-box.js';
+import { AuditQueries, sensorsOfOrg } from '../projections/audit-queries.js';
+import { AuditAnchors } from '../core/audit-anchors.js';
 
 export interface HarborGuardOptions {
   store: EventStore;
@@ -50,6 +52,8 @@ export interface HarborGuardOptions {
   jobTimeoutMs?: number;
   /** Channel secrets' key, retry schedule, storm thresholds, the dashboard's public address. */
   notifications?: NotificationSettings;
+  /** How often the log is anchored for tamper evidence (only when something was stored since); unset or 0: never on a timer. */
+  auditAnchorIntervalMs?: number;
 }
 
 const REBUILD_PAGE = 5_000;
@@ -82,6 +86,10 @@ export class HarborGuard {
   /** Notifications: a checkpointed consumer of the log sending to each org's channels. */
   readonly notifier: Notifier;
   readonly notifications: NotificationService;
+  /** The auditors' history, replayed from the log. */
+  readonly audit: AuditQueries;
+  /** Commits the log's digest into it now and then, so cuts and reorders show (see `core/audit-anchors.ts`). */
+  readonly anchors: AuditAnchors;
   /** True once the write model and every actor are rebuilt. */
   ready = false;
   private readonly log: (line: string) => void;
@@ -115,6 +123,12 @@ export class HarborGuard {
     this.projector = new Projector(options.store, this.readModel, readModelStore, { log: this.log });
     this.queries = new ReadQueries(this.readModel, options.store, (id) => this.supervisor.live(id), () => this.clock.now());
     this.liveFeed = new LiveFeed(this.readModel, this.queries);
+    this.audit = new AuditQueries(options.store, sensorsOfOrg(this.readModel));
+    this.anchors = new AuditAnchors(options.store, this.writer, this.clock, {
+      intervalMs: options.auditAnchorIntervalMs ?? 0,
+      serialize: (task) => this.locks.run('audit-anchors', task),
+      log: this.log,
+    });
     this.projector.onChange((changes, event) => this.liveFeed.onRowChanges(changes, event));
     this.supervisor.contactListener = (id) => this.liveFeed.onContact(id);
     const secretBox = new SecretBox(options.notifications?.secretKey ?? randomBytes(32));
@@ -150,6 +164,7 @@ export class HarborGuard {
     this.scheduler.startAll();
     this.jobTimeouts.startAll();
     this.contactCheckpoints.start();
+    this.anchors.start();
     this.ready = true;
     this.log(`rebuilt ${events} events: ${this.supervisor.size} sensors`);
   }
@@ -168,6 +183,7 @@ export class HarborGuard {
     this.scheduler.stopAll();
     this.jobTimeouts.stopAll();
     await this.contactCheckpoints.stop();
+    this.anchors.stop();
     this.supervisor.stopAll();
     await this.settled();
     await this.notifier.stop();

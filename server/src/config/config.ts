@@ -47,6 +47,11 @@ const ConfigSchema = z.object({
     .default([30_000, 120_000, 600_000, 3_600_000]),
   HARBORGUARD_NOTIFY_STORM_THRESHOLD: positiveInt('HARBORGUARD_NOTIFY_STORM_THRESHOLD').default(10),
   HARBORGUARD_NOTIFY_STORM_WINDOW_MS: positiveInt('HARBORGUARD_NOTIFY_STORM_WINDOW_MS').default(60_000),
+  HARBORGUARD_AUDIT_ANCHOR_INTERVAL_MS: z.coerce
+    .number({ error: 'HARBORGUARD_AUDIT_ANCHOR_INTERVAL_MS must be a number' })
+    .int('HARBORGUARD_AUDIT_ANCHOR_INTERVAL_MS must be a whole number')
+    .min(0, 'HARBORGUARD_AUDIT_ANCHOR_INTERVAL_MS must be 0 (off) or more')
+    .default(60_000),
 });
 
 /** An origin as browsers send it: scheme, host and port only. */
@@ -92,6 +97,8 @@ export interface Config {
   notifyRetryMs: number[];
   notifyStormThreshold: number;
   notifyStormWindowMs: number;
+  /** How often the event log is anchored for tamper evidence; 0: never. */
+  auditAnchorIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -138,5 +145,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notifyRetryMs: c.HARBORGUARD_NOTIFY_RETRY_MS,
     notifyStormThreshold: c.HARBORGUARD_NOTIFY_STORM_THRESHOLD,
     notifyStormWindowMs: c.HARBORGUARD_NOTIFY_STORM_WINDOW_MS,
+    auditAnchorIntervalMs: c.HARBORGUARD_AUDIT_ANCHOR_INTERVAL_MS,
   };
 }

@@ -5,6 +5,7 @@ import type { ActorRef, DomainEvent, EventMetadata } from '@harborguard/shared';
 import { modelEventOf, type ModelEvent } from '../domain/model-event.js';
 import { AppError } from '../domain/errors.js';
 import { KeyedSerializer } from './keyed-serializer.js';
+import { ChainHeads, chainHash } from './event-chain.js';
 import type { StreamStates } from './stream-states.js';
 
 export interface WriteContext {
@@ -32,6 +33,8 @@ const CONFLICT_ATTEMPTS = 3;
 export class EventWriter {
   private readonly streams = new KeyedSerializer();
   private readonly listeners: StoredListener[] = [];
+  /** Each stream's newest hash: every event appended is chained to it (see `event-chain.ts`). */
+  private readonly heads: ChainHeads;
   /** False while the store refuses writes; readiness reports it. */
   storeHealthy = true;
   /** Global position of the last event this writer stored: reads wait for projections to reach it. */
@@ -43,7 +46,9 @@ export class EventWriter {
     private readonly store: EventStore,
     private readonly states: StreamStates,
     private readonly log: (line: string) => void = () => {},
-  ) {}
+  ) {
+    this.heads = new ChainHeads(store);
+  }
 
   onStored(listener: StoredListener): void {
     this.listeners.push(listener);
@@ -56,6 +61,7 @@ export class EventWriter {
       try {
         return await this.write(streamName, events, context);
       } catch (error) {
+        this.heads.forget(streamName);
         throw error instanceof WrongExpectedVersion ? conflict(streamName) : error;
       }
     });
@@ -74,6 +80,7 @@ export class EventWriter {
         try {
           return await this.write(streamName, events, context);
         } catch (error) {
+          this.heads.forget(streamName);
           if (!(error instanceof WrongExpectedVersion)) throw error;
           if (attempt === CONFLICT_ATTEMPTS) throw conflict(streamName);
           await this.reload(streamName);
@@ -102,7 +109,7 @@ export class EventWriter {
       ...(context.correlationId ? { correlationId: context.correlationId } : {}),
     };
     const expectedRevision = this.states.revision(streamName);
-    const toAppend = events.map((event) => ({ id: randomUUID(), type: event.type, data: event.data, metadata }));
+    const toAppend = await this.chained(streamName, expectedRevision === 'no_stream' ? 0n : expectedRevision + 1n, events, metadata);
     let delay = RETRY_INITIAL_MS;
     const started = performance.now();
     for (;;) {
@@ -112,7 +119,8 @@ export class EventWriter {
         if (this.lastPosition === null || result.position > this.lastPosition) this.lastPosition = result.position;
         this.appendObserver?.((performance.now() - started) / 1000, events.length);
         const first = result.nextExpectedRevision - BigInt(events.length - 1);
-        const stored = toAppend.map((event, index) => ({ streamName, revision: first + BigInt(index), type: event.type, data: event.data, metadata }));
+        const stored = toAppend.map((event, index) => ({ streamName, revision: first + BigInt(index), type: event.type, data: event.data, metadata: event.metadata }));
+        this.heads.remember(streamName, toAppend.at(-1)!.metadata.chain.hash);
         for (const event of stored) this.states.apply(event);
         this.announce(stored);
         return stored;
@@ -126,6 +134,19 @@ export class EventWriter {
         delay = Math.min(delay * 2, RETRY_MAX_MS);
       }
     }
+  }
+
+  /** The events to append, each carrying its link in the stream's hash chain. */
+  private async chained(streamName: string, firstRevision: bigint, events: DomainEvent[], metadata: EventMetadata) {
+    let prev = await this.heads.head(streamName);
+    return events.map((event, index) => {
+      const id = randomUUID();
+      const content = { streamName, revision: firstRevision + BigInt(index), id, type: event.type, data: event.data, metadata };
+      const hash = chainHash(content, prev);
+      const chained = { id, type: event.type, data: event.data, metadata: { ...metadata, chain: { prev, hash } } };
+      prev = hash;
+      return chained;
+    });
   }
 
   private announce(events: ModelEvent[]): void {

@@ -16,6 +16,7 @@ import { attachLive } from './websocket.js';
 import { MAX_BATCH_SIZE, TRPC_PATH, trpcErrorLogger, trpcHttpHandler } from './trpc-http.js';
 import { ServiceMetrics } from '../observability/metrics.js';
 import { trackRequest, type RequestLine, type RequestTracking } from './request-tracking.js';
+import { AUDIT_EXPORT_PATH, AVAILABILITY_CSV_PATH, handleAuditExport, handleAvailabilityCsv } from './audit-export.js';
 
 export interface HttpServerOptions {
   /** The running service, or null while it is starting (health answers, the API says 503). */
@@ -97,6 +98,8 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
     ['/metrics', (req, res, request) => handleMetrics(request.context(), metrics, options.metricsToken, req, res)],
     [TRPC_PATH, (req, res) => trpc(req, res)],
     [SESSION_PATH, (req, res, request) => handleSession(request.context(), req, res, sessionOptions)],
+    [AUDIT_EXPORT_PATH, (req, res, request) => handleAuditExport(request.context(), req, res, request.target)],
+    [AVAILABILITY_CSV_PATH, (req, res, request) => handleAvailabilityCsv(request.context(), req, res, request.target)],
   ]);
 
   /** The routes past the exact paths: tRPC procedures, the wire routes, then the dashboard. */

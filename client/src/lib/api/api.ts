@@ -73,6 +73,11 @@ export function createApi(trpc: TrpcClient) {
       const page = await trpc.audit.events.query(input);
       return { events: page.events.map(auditEvent), next: page.next };
     },
+    /** The org's sensors, registries and jobs as they stood at a past moment. */
+    auditStateAt: (at: string) => trpc.audit.stateAt.query({ at }),
+    sensorHistory: (input: { sensorId: string; from: string; until: string }) => trpc.audit.sensorHistory.query(input),
+    availability: (input: { from: string; until: string; registryId?: string }) => trpc.audit.availability.query(input),
+    auditVerify: () => trpc.audit.verify.query(),
 
     // Settings → Access
     me: (): Promise<Me> => trpc.session.me.query(),

@@ -1,6 +1,7 @@
 import { tracked } from '@trpc/server';
 import { AuditEventsInput, LiveFleetInput } from '@harborguard/shared';
 import { asTrpcError, auditorProcedure, router } from '../trpc.js';
+import { auditHistoryProcedures } from './audit.js';
 
 export const fleetRouter = router({
   /** Sensors per status, for the fleet header. */
@@ -10,6 +11,7 @@ export const fleetRouter = router({
 export const auditRouter = router({
   /** The org's event log in store order, paged by position; secrets are never included. */
   events: auditorProcedure.input(AuditEventsInput).query(({ ctx, input }) => ctx.app.queries.auditEvents(ctx.user.orgId, input)),
+  ...auditHistoryProcedures,
 });
 
 export const liveRouter = router({

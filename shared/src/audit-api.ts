@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/** Inputs and answers of the auditors' history procedures (`audit.*`) and their HTTP downloads. */
+
+const moment = z.iso.datetime({ offset: true });
+const entityId = z.string().min(1).max(128);
+
+export const StateAtInput = z.object({ at: moment });
+
+export const SensorHistoryInput = z.object({ sensorId: entityId, from: moment, until: moment });
+
+export const AvailabilityInput = z.object({ from: moment, until: moment, registryId: entityId.optional() });
+
+export interface AuditCause {
+  type: string;
+  position: string;
+  revision: string;
+  actor: { kind: string; id: string } | null;
+  occurredAt: string;
+}
+
+export interface StatusInterval {
+  status: 'online' | 'scanning' | 'offline';
+  from: string;
+  until: string;
+  cause: AuditCause;
+}
+
+export interface AvailabilitySummary {
+  /** Share of the time the sensor existed in the window that it was not offline; null when it did not exist in it. */
+  ratio: number | null;
+  outages: number;
+  longestOutageMs: number;
+  /** Mean length of the outages that ended inside the window; null when none did. */
+  mttrMs: number | null;
+}
+
+export interface VerifyResult {
+  intact: boolean;
+  /** Position of the last event checked (null: empty log). */
+  checkedUpTo: string | null;
+  firstBreak?: { position: string; reason: string };
+  /** The position the newest anchor commits to: events after it could be cut without trace. */
+  anchoredUpTo?: string | null;
+}
+
+/** `GET /api/audit/export` query parameters. */
+export const AuditExportQuery = z.object({
+  format: z.enum(['ndjson', 'csv']).default('ndjson'),
+  /** Events that happened at or after this moment. */
+  from: moment.optional(),
+  /** Events that happened before this moment. */
+  until: moment.optional(),
+  stream: z.string().min(1).max(300).optional(),
+  type: z.string().min(1).max(100).optional(),
+});
+export type AuditExportQuery = z.output<typeof AuditExportQuery>;
+
+/** `GET /api/audit/availability.csv` query parameters. */
+export const AvailabilityCsvQuery = AvailabilityInput;
