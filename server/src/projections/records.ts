@@ -1,4 +1,6 @@
-import type { JobRow, RegistryStatus, SensorStatus } from '@harborguard/shared';
+import type { JobRow } from '@harborguard/shared';
+import type { Registry as DomainRegistry } from '../domain/registry.js';
+import type { Sensor as DomainSensor } from '../domain/sensor.js';
 import type { ChangedIds } from './changed-ids.js';
 
 /**
@@ -23,38 +25,11 @@ export interface DirtyRecord {
 /** Orgs, tokens and API keys are kept as their deciders keep them. */
 export type { ApiKey, Org, Token } from '../domain/credentials.js';
 
-export interface Sensor {
-  id: string;
-  orgId: string;
-  name: string;
-  hostname: string;
-  version: string;
-  os: string;
-  arch: string;
-  capabilities: string[];
-  scannerVersions: Record<string, string>;
-  status: SensorStatus;
-  /** Last contact carried by stored events (the live value is kept by the sensor's actor). */
-  lastContactAt: string;
-  registryId: string | null;
-  currentJobId: string | null;
-  clockSkewMs: number | null;
-  registeredAt: string;
-  /** Deleted sensors are kept: one that calls again comes back with the details it had. */
-  deleted: boolean;
-}
+/** A sensor row: the write side's sensor less what no read shows (its key, its own name for itself). */
+export type Sensor = Omit<DomainSensor, 'apiKeyId' | 'agentId'>;
 
-export interface Registry {
-  id: string;
-  orgId: string;
-  name: string;
-  url: string;
-  status: RegistryStatus;
-  reason: string | null;
-  scheduleIntervalMs: number | null;
-  createdAt: string;
-  deleted: boolean;
-}
+/** A registry row: the write side's registry less the sensor its status names. */
+export type Registry = Omit<DomainRegistry, 'statusSensorId'>;
 
 export interface Job extends JobRow {
   orgId: string;
