@@ -19,6 +19,7 @@ import { MemoryReadModelStore, type ReadModelStore } from '../projections/read-m
 import { Projector } from '../projections/projector.js';
 import { ReadQueries } from '../projections/read-queries.js';
 import { LiveFeed } from '../projections/live-feed.js';
+import { HeapWatch } from '../runtime/heap-watch.js';
 
 export interface HarborGuardOptions {
   store: EventStore;
@@ -38,6 +39,8 @@ export interface HarborGuardOptions {
   showAdminToken?: (token: string) => void;
   /** Where read models are kept between runs; in memory (rebuilt at each start) by default. */
   readModelStore?: ReadModelStore;
+  /** Refuses new sensors while the heap is nearly full; one reading the real heap by default. */
+  heapWatch?: HeapWatch;
 }
 
 const REBUILD_PAGE = 5_000;
@@ -65,6 +68,7 @@ export class HarborGuard {
   readonly projector: Projector;
   readonly queries: ReadQueries;
   readonly liveFeed: LiveFeed;
+  readonly heapWatch: HeapWatch;
   /** True once the write model and every actor are rebuilt. */
   ready = false;
   private readonly log: (line: string) => void;
@@ -89,7 +93,8 @@ export class HarborGuard {
     });
     this.registries = new RegistryService(services);
     this.jobs = new JobService(services, this.registries);
-    this.sensors = new SensorService(services, this.jobs, this.registries, options.maxSensorsPerOrg ?? Number.POSITIVE_INFINITY);
+    this.heapWatch = options.heapWatch ?? new HeapWatch({ onChange: (atLimit) => this.log(atLimit ? this.heapWatch.reason()! : 'memory back below its limit: new sensors are taken again') });
+    this.sensors = new SensorService(services, this.jobs, this.registries, options.maxSensorsPerOrg ?? Number.POSITIVE_INFINITY, this.heapWatch);
     this.reactions = new Reactions(services, this.jobs, this.registries, this.log);
     this.scheduler = new RegistryScheduler(services, this.jobs, this.log);
     const readModelStore = options.readModelStore ?? new MemoryReadModelStore();
@@ -114,6 +119,7 @@ export class HarborGuard {
    * from now, settles what a crash left half done, then starts reacting and scheduling.
    */
   async start(): Promise<void> {
+    this.heapWatch.start();
     const events = await this.rebuild();
     const bootAt = this.clock.now();
     this.supervisor.restoreAll(bootAt);
@@ -139,6 +145,7 @@ export class HarborGuard {
 
   async stop(): Promise<void> {
     this.ready = false;
+    this.heapWatch.stop();
     this.scheduler.stopAll();
     this.supervisor.stopAll();
     await this.settled();
