@@ -110,6 +110,8 @@ export interface FleetSummary {
   online: number;
   scanning: number;
   offline: number;
+  /** Set (by `fleet.summary`) while the service refuses new sensors because its memory is nearly full: why, and what to do. */
+  memoryLimit?: string;
 }
 
 export interface Whoami {

@@ -5,6 +5,7 @@ import type { RegistryService } from '../app/registry-service.js';
 import type { HarborGuardOptions } from '../app/harborguard.js';
 import type { ReadQueries } from '../projections/read-queries.js';
 import type { LiveFeed } from '../projections/live-feed.js';
+import type { HeapWatch } from '../runtime/heap-watch.js';
 
 /**
  * What the API calls, and nothing more: the routers see these methods of the services and
@@ -22,6 +23,8 @@ export interface ApiServices {
   readonly registries: Pick<RegistryService, 'create' | 'setSchedule' | 'delete'>;
   readonly queries: Pick<ReadQueries, 'apiKeys' | 'summary' | 'auditEvents' | 'job' | 'jobs' | 'registries' | 'registry' | 'listSensors' | 'sensorDetail' | 'sensorRow' | 'ownSensor'>;
   readonly liveFeed: Pick<LiveFeed, 'subscribe'>;
+  /** Why new sensors are refused while memory is nearly full (null while they are taken). */
+  readonly heapWatch: Pick<HeapWatch, 'reason'>;
   /** The intervals told to sensors in each answer. */
   readonly options: Pick<HarborGuardOptions, 'heartbeatIntervalMs' | 'pollIntervalMs'>;
   /** Read-your-writes: resolves once the read models include everything stored so far. */
