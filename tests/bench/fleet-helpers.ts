@@ -77,3 +77,8 @@ export async function summaryWhen(client: JsonClient, adminToken: string, done: 
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
+
+/** Measures and their results as a Markdown table, ending with a blank line. */
+export function measureTable(rows: string[][]): string {
+  return ['| Measure | Result |', '| --- | --- |', ...rows.map(([measure, result]) => `| ${measure} | ${result} |`), ''].join('\n');
+}

@@ -19,7 +19,7 @@ import { createServer } from 'node:net';
 import { JsonClient, createApiKey, liveActors, registerFleet, waitUntilReady } from './heartbeat/http.js';
 import { machineInfo } from './heartbeat/machine.js';
 import { makeTempDir, removeTempDir, startNode, type Child } from './heartbeat/processes.js';
-import { RssSampler, forEachConcurrently, serviceChildPid, summary, summaryWhen, type StatusCounts } from './fleet-helpers.js';
+import { RssSampler, forEachConcurrently, measureTable, serviceChildPid, summary, summaryWhen, type StatusCounts } from './fleet-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results/fleet.md');
@@ -188,10 +188,7 @@ function writeSection(rows: string[][]): void {
     `- ${machine.date}; code ${machine.commit}; Node ${machine.node}; ${machine.cores} × ${machine.cpuModel}, ${fmt(machine.memoryGiB, 1)} GiB; load ${machine.loadAverage} (shared machine)`,
     `- Command: \`npm run bench:fleet -- --sensors ${SENSORS}\`; offline after ${OFFLINE_AFTER_MS / 1000} s without contact; embedded SQLite store.`,
     '',
-    '| Measure | Result |',
-    '| --- | --- |',
-    ...rows.map(([measure, result]) => `| ${measure} | ${result} |`),
-    '',
+    measureTable(rows),
   ].join('\n');
   const header = '# Fleet benchmark: one process, a crash, a restart\n\nWritten by `tests/bench/fleet.bench.ts`; one section per fleet size, the latest run of each.\n\n';
   const old = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : header;

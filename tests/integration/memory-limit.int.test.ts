@@ -14,6 +14,9 @@ const HEAP_MB = 48;
 const MAX_ATTEMPTS = 200_000;
 const PARALLEL = 8;
 
+/** Every launcher started here, stopped after the tests whatever happened. */
+const started: ChildProcess[] = [];
+
 interface Launched {
   child: ChildProcess;
   output: () => string;
@@ -23,6 +26,7 @@ interface Launched {
 /** `npm start`'s launcher with a tiny heap; resolves once the service listens. */
 function launch(env: Record<string, string>): Promise<Launched> {
   const child = spawn(process.execPath, [LAUNCHER], { env: { PATH: process.env['PATH'] ?? '', PORT: '0', HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
   let output = '';
   return new Promise((resolve, reject) => {
     const seen = (chunk: Buffer) => {
@@ -48,7 +52,7 @@ describe('memory limit', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'hg-memory-'));
-    service = await launch({ HARBORGUARD_DATA_DIR: dataDir, HARBORGUARD_ADMIN_TOKEN: ADMIN, HARBORGUARD_MAX_HEAP_MB: String(HEAP_MB), HARBORGUARD_MAX_SENSORS_PER_ORG: String(MAX_ATTEMPTS), HARBORGUARD_LOG_LEVEL: 'warn' });
+    service = await launch({ HARBORGUARD_DATA_DIR: dataDir, HARBORGUARD_ADMIN_TOKEN: ADMIN, HARBORGUARD_MAX_HEAP_MB: String(HEAP_MB), HARBORGUARD_MAX_SENSORS_PER_ORG: String(MAX_ATTEMPTS) });
     key = (await new TrpcHttp(service.url, ADMIN).do<{ key: string }>('mutation', 'apiKeys.create', { name: 'fleet' })).key;
     let next = 0;
     const worker = async () => {
@@ -62,9 +66,12 @@ describe('memory limit', () => {
   }, 300_000);
 
   afterAll(async () => {
-    if (service.child.exitCode === null) {
-      service.child.kill('SIGTERM');
-      await new Promise((resolve) => service.child.once('exit', resolve));
+    for (const child of started) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      // The launcher passes SIGTERM on to the service and exits with it.
+      child.kill('SIGTERM');
+      await exited;
     }
     rmSync(dataDir, { recursive: true, force: true });
   });
