@@ -1,4 +1,4 @@
-import { getHeapStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
 export interface HeapReading {
   usedBytes: number;
@@ -19,9 +19,17 @@ export interface HeapWatchOptions {
 export const DEFAULT_HIGH_WATER = 0.8;
 export const DEFAULT_LOW_WATER = 0.7;
 
+/**
+ * V8's heap limit is the old generation's (`--max-old-space-size`, what runs out) plus a young
+ * generation of three 16 MiB semi-spaces on 64-bit machines; objects that live on, like sensors,
+ * end up in the old generation. So the reading is the old generation against its own limit.
+ */
+const YOUNG_GENERATION_BYTES = 48 * 2 ** 20;
+
 function readHeap(): HeapReading {
   const stats = getHeapStatistics();
-  return { usedBytes: stats.used_heap_size, limitBytes: stats.heap_size_limit };
+  const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_used_size ?? 0;
+  return { usedBytes: stats.used_heap_size - young, limitBytes: Math.max(stats.heap_size_limit - YOUNG_GENERATION_BYTES, stats.heap_size_limit / 2) };
 }
 
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
