@@ -20,4 +20,4 @@ COPY --from=build /app /app
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
-CMD ["node", "server/dist/main.js"]
+CMD ["node", "server/dist/runtime/launch.js"]

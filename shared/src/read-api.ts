@@ -124,6 +124,8 @@ export interface FleetSummary {
   offline: number;
   /** Hosts with more than one connected sensor of the org. */
   sharedHosts: number;
+  /** Set (by `fleet.summary`) while the service refuses new sensors because its memory is nearly full: why, and what to do. */
+  memoryLimit?: string;
 }
 
 export interface Whoami {

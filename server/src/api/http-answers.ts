@@ -7,8 +7,12 @@ import { sendJson } from './json-body.js';
  * Answers a refusal with its status and `{ error }` (429s with Retry-After); returns false
  * for anything else, which is the service's own failure.
  */
+/** How long a client is told to wait before retrying a 503. */
+const RETRY_AFTER_SECONDS = 5;
+
 export function answerRefusal(res: ServerResponse, error: unknown): boolean {
-  if (error instanceof AppError) return sendJson(res, error.status, { error: error.message }), true;
+  // A service that cannot take the request now (starting, at its memory limit) says when to try again.
+  if (error instanceof AppError) return sendJson(res, error.status, { error: error.message }, error.kind === 'unavailable' ? { 'Retry-After': String(RETRY_AFTER_SECONDS) } : undefined), true;
   if (error instanceof TooManyFailedAuthentications) {
     return sendJson(res, 429, { error: error.message }, { 'Retry-After': String(error.retryAfterSeconds) }), true;
   }

@@ -7,6 +7,7 @@ import type { ReadQueries } from '../projections/read-queries.js';
 import type { LiveFeed } from '../projections/live-feed.js';
 import type { NotificationService } from '../notifications/notification-service.js';
 import type { AuditQueries } from '../projections/audit-queries.js';
+import type { HeapWatch } from '../runtime/heap-watch.js';
 
 /**
  * What the API calls, and nothing more: the routers see these methods of the services and
@@ -32,6 +33,8 @@ export interface ApiServices {
   >;
   /** The auditors' history: past states, status intervals, availability, the chain check. */
   readonly audit: Pick<AuditQueries, 'stateAt' | 'sensorHistory' | 'availability' | 'verify' | 'exportEvents'>;
+  /** Why new sensors are refused while memory is nearly full (null while they are taken). */
+  readonly heapWatch: Pick<HeapWatch, 'reason'>;
   /** The intervals told to sensors in each answer. */
   readonly options: Pick<HarborGuardOptions, 'heartbeatIntervalMs' | 'pollIntervalMs'>;
   /** Read-your-writes: resolves once the read models include everything stored so far. */

@@ -27,6 +27,7 @@ import { NotificationService } from '../notifications/notification-service.js';
 import { SecretBox } from '../notifications/secret-box.js';
 import { AuditQueries, sensorsOfOrg } from '../projections/audit-queries.js';
 import { AuditAnchors } from '../core/audit-anchors.js';
+import { HeapWatch } from '../runtime/heap-watch.js';
 
 export interface HarborGuardOptions {
   store: EventStore;
@@ -54,6 +55,8 @@ export interface HarborGuardOptions {
   notifications?: NotificationSettings;
   /** How often the log is anchored for tamper evidence (only when something was stored since); unset or 0: never on a timer. */
   auditAnchorIntervalMs?: number;
+  /** Refuses new sensors while the heap is nearly full; one reading the real heap by default. */
+  heapWatch?: HeapWatch;
 }
 
 const REBUILD_PAGE = 5_000;
@@ -90,6 +93,7 @@ export class HarborGuard {
   readonly audit: AuditQueries;
   /** Commits the log's digest into it now and then, so cuts and reorders show (see `core/audit-anchors.ts`). */
   readonly anchors: AuditAnchors;
+  readonly heapWatch: HeapWatch;
   /** True once the write model and every actor are rebuilt. */
   ready = false;
   private readonly log: (line: string) => void;
@@ -114,7 +118,8 @@ export class HarborGuard {
     });
     this.registries = new RegistryService(services);
     this.jobs = new JobService(services, this.registries);
-    this.sensors = new SensorService(services, this.jobs, this.registries, options.maxSensorsPerOrg ?? Number.POSITIVE_INFINITY);
+    this.heapWatch = options.heapWatch ?? new HeapWatch({ onChange: (atLimit) => this.log(atLimit ? this.heapWatch.reason()! : 'memory back below its limit: new sensors are taken again') });
+    this.sensors = new SensorService(services, this.jobs, this.registries, options.maxSensorsPerOrg ?? Number.POSITIVE_INFINITY, this.heapWatch);
     this.reactions = new Reactions(services, this.jobs, this.registries, this.log);
     this.scheduler = new RegistryScheduler(services, this.jobs, this.log);
     this.contactCheckpoints = new ContactCheckpoints(services, options.contactCheckpointMs ?? 15_000, this.log);
@@ -150,6 +155,7 @@ export class HarborGuard {
    * from now, settles what a crash left half done, then starts reacting and scheduling.
    */
   async start(): Promise<void> {
+    this.heapWatch.start();
     const events = await this.rebuild();
     const bootAt = this.clock.now();
     this.supervisor.restoreAll(bootAt);
@@ -180,6 +186,7 @@ export class HarborGuard {
 
   async stop(): Promise<void> {
     this.ready = false;
+    this.heapWatch.stop();
     this.scheduler.stopAll();
     this.jobTimeouts.stopAll();
     await this.contactCheckpoints.stop();

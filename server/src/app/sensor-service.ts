@@ -29,6 +29,11 @@ export interface AssignedJob {
   scanners: string[];
 }
 
+/** Says why no new sensor can be taken now (null when one can), e.g. while memory is short. */
+export interface NewSensorGate {
+  refusal(): string | null;
+}
+
 type JobOutcome = Extract<JobCommand, { type: 'Report' }>['status'];
 
 const SENSOR_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -44,6 +49,7 @@ export class SensorService {
     private readonly jobs: JobService,
     private readonly registries: RegistryService,
     private readonly maxSensorsPerOrg: number,
+    private readonly gate: NewSensorGate = { refusal: () => null },
   ) {}
 
   /**
@@ -198,7 +204,8 @@ export class SensorService {
   /**
    * Registers through the sensor's decider, and starts the actor of a sensor that has none. A row
    * that would be new counts against the org's sensor limit; the org's new rows are made one at
-   * a time, so the limit holds under concurrent registrations.
+   * a time, so the limit holds under concurrent registrations. The gate may refuse new rows
+   * (memory running short); sensors that have a row are never refused by it.
    */
   private async decide(sensorId: string, command: SensorCommand, principal: SensorPrincipal, at: number): Promise<void> {
     const { handler, states, indexes, supervisor, locks } = this.services;
@@ -208,6 +215,8 @@ export class SensorService {
       current !== null && !current.deleted
         ? await handle()
         : await locks.run(`new-sensor:${principal.orgId}`, () => {
+            const refusal = this.gate.refusal();
+            if (refusal !== null) throw new AppError('unavailable', refusal);
             if (indexes.sensorCount(principal.orgId) >= this.maxSensorsPerOrg) {
               throw new AppError('forbidden', `This org has reached its limit of ${this.maxSensorsPerOrg} sensors (HARBORGUARD_MAX_SENSORS_PER_ORG); delete sensors it no longer uses`);
             }

@@ -21,6 +21,8 @@ export async function sendReadiness(app: HarborGuard | null, res: ServerResponse
       ready = false;
       checks['projections'] = `stopped: ${projection.failed}`;
     }
+    // Near the heap limit the service refuses new sensors but serves the ones it has: still ready.
+    checks['memory'] = app.heapWatch.reason() ?? 'taking new sensors';
     if (!app.writer.storeHealthy) {
       ready = false;
       checks['writes'] = 'event store refusing writes';

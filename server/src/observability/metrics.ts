@@ -27,6 +27,7 @@ export class ServiceMetrics {
   private readonly offlineLag: Histogram;
   private readonly appendSeconds: Histogram;
   private readonly appendedEvents: Counter;
+  private readonly refusedSensors: Counter;
   private readonly attached = new WeakMap<HarborGuard, WriteAges>();
 
   constructor(
@@ -46,6 +47,7 @@ export class ServiceMetrics {
     this.offlineLag = new Histogram({ name: 'harborguard_offline_detection_lag_seconds', help: 'Time a SensorWentOffline event was stored, minus the deadline it names.', buckets: LAG_BUCKETS, registers });
     this.appendSeconds = new Histogram({ name: 'harborguard_append_duration_seconds', help: 'Time to store one append to the event store, retries included; its count is the append rate.', buckets: LATENCY_BUCKETS, registers });
     this.appendedEvents = new Counter({ name: 'harborguard_events_appended_total', help: 'Events this process stored.', registers });
+    this.refusedSensors = new Counter({ name: 'harborguard_sensors_refused_memory_total', help: 'New sensors refused because the heap was near its limit.', registers });
     this.defineGauges(registers);
   }
 
@@ -71,6 +73,7 @@ export class ServiceMetrics {
       this.appendedEvents.inc(events);
       ages.written(app.writer.lastPosition);
     };
+    app.heapWatch.refusedListener = () => this.refusedSensors.inc();
     app.writer.onStored((events) => {
       for (const event of events) {
         if (event.type !== 'SensorWentOffline') continue;
@@ -116,6 +119,8 @@ export class ServiceMetrics {
       }),
     );
     gauge('harborguard_projection_lag_seconds', 'Age of the oldest write the read models do not include yet; 0 when they are current.', fromApp((_app, ages) => ages.oldestUnprojectedSeconds()));
+    gauge('harborguard_memory_refusing_new_sensors', 'Whether new sensors are refused because the heap is near its limit.', fromApp((app) => (app.heapWatch.refusing ? 1 : 0)));
+    gauge('harborguard_heap_used_ratio', 'Heap in use as a share of the heap limit, as last read by the memory watch.', fromApp((app) => app.heapWatch.reading().usedBytes / app.heapWatch.reading().limitBytes));
     gauge('harborguard_event_store_healthy', 'Whether the event store takes writes (0 while appends are being retried).', fromApp((app) => (app.writer.storeHealthy ? 1 : 0), 1));
     const sensors = (): Record<string, number> => {
       const counts = { online: 0, scanning: 0, offline: 0 };

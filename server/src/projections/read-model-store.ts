@@ -144,10 +144,12 @@ export class SqliteReadModelStore implements ReadModelStore {
   private read(): StoredReadModels {
     return this.db.transaction(() => {
       const position = this.db.prepare(`SELECT value FROM meta WHERE key = 'position'`).pluck().get() as string | undefined;
-      const records = (this.db.prepare(`SELECT kind, json FROM rows`).raw().all() as [RecordKind, string][]).map(([kind, json]) => ({
-        kind,
-        record: JSON.parse(json) as unknown,
-      }));
+      // Row by row: each row's JSON text is garbage once parsed, so loading never holds every
+      // row twice (text and object), which at a million sensors is more than the heap has room for.
+      const records: StoredReadModels['records'] = [];
+      for (const [kind, json] of this.db.prepare(`SELECT kind, json FROM rows`).raw().iterate() as IterableIterator<[RecordKind, string]>) {
+        records.push({ kind, record: JSON.parse(json) as unknown });
+      }
       return { position: position === undefined ? null : BigInt(position), records };
     })();
   }

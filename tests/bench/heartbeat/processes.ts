@@ -77,9 +77,9 @@ function availableCpus(): number[] {
 export interface Child {
   process: ChildProcess;
   pid: number;
-  /** Everything the child wrote to stderr so far (kept for error messages). */
+  /** Everything the child wrote so far, standard output and error together (kept for error messages). */
   stderr(): string;
-  /** Resolves with the first capture of `pattern` in the child's stderr. */
+  /** Resolves with the first capture of `pattern` in the child's output (the service logs to standard output). */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
   stop(): Promise<void>;
 }
@@ -88,16 +88,18 @@ export interface Child {
 export function startNode(args: string[], options: { env: NodeJS.ProcessEnv; cwd: string; pinning: Pinning; label: string }): Child {
   const command = options.pinning.enabled ? 'taskset' : process.execPath;
   const argv = options.pinning.enabled ? ['-c', String(options.pinning.serverCpu), process.execPath, ...args] : args;
-  const child = spawn(command, argv, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, argv, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stderr = '';
   const waiters: Array<() => void> = [];
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
-    stderr += chunk;
-    if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
-    for (const waiter of [...waiters]) waiter();
-  });
+  for (const stream of [child.stdout!, child.stderr!]) {
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      stderr += chunk;
+      if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
+      for (const waiter of [...waiters]) waiter();
+    });
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', () => {
     children.delete(child);

@@ -5,7 +5,10 @@ import { auditHistoryProcedures } from './audit.js';
 
 export const fleetRouter = router({
   /** Sensors per status, for the fleet header. */
-  summary: auditorProcedure.query(({ ctx }) => ctx.app.queries.summary(ctx.user.orgId)),
+  summary: auditorProcedure.query(({ ctx }) => {
+    const memoryLimit = ctx.app.heapWatch.reason();
+    return { ...ctx.app.queries.summary(ctx.user.orgId), ...(memoryLimit === null ? {} : { memoryLimit }) };
+  }),
 });
 
 export const auditRouter = router({

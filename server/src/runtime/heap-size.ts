@@ -1,0 +1,36 @@
+/**
+ * How large the JavaScript heap of the service may grow, decided before it starts: Node's own
+ * default is a fixed size that ignores how much memory the machine (or container) really has.
+ */
+
+/** Share of the machine's memory given to the heap; the rest is for SQLite, buffers and the writer thread. */
+export const HEAP_SHARE = 0.75;
+/** Below this the service cannot hold its own code and a useful fleet. */
+export const MIN_HEAP_MB = 32;
+
+export interface HeapSizing {
+  heapMb: number;
+  /** Where the size came from, for the start-up log. */
+  reason: string;
+}
+
+export class HeapSizeError extends Error {}
+
+/**
+ * `HARBORGUARD_MAX_HEAP_MB` when set (whole megabytes, at least MIN_HEAP_MB); otherwise
+ * HEAP_SHARE of the memory available: the container's limit when there is one, else the machine's.
+ */
+export function heapSize(env: NodeJS.ProcessEnv, memory: { totalBytes: number; constrainedBytes: number | undefined }): HeapSizing {
+  const override = env['HARBORGUARD_MAX_HEAP_MB'];
+  if (override !== undefined && override.trim() !== '') {
+    const heapMb = Number(override);
+    if (!Number.isInteger(heapMb) || heapMb < MIN_HEAP_MB) {
+      throw new HeapSizeError(`HARBORGUARD_MAX_HEAP_MB must be a whole number of megabytes, at least ${MIN_HEAP_MB} (got "${override}")`);
+    }
+    return { heapMb, reason: 'HARBORGUARD_MAX_HEAP_MB' };
+  }
+  const constrained = memory.constrainedBytes !== undefined && memory.constrainedBytes > 0 && memory.constrainedBytes < memory.totalBytes;
+  const available = constrained ? memory.constrainedBytes! : memory.totalBytes;
+  const heapMb = Math.max(MIN_HEAP_MB, Math.floor((available * HEAP_SHARE) / 2 ** 20));
+  return { heapMb, reason: `${Math.round(HEAP_SHARE * 100)} % of ${Math.round(available / 2 ** 20)} MB of ${constrained ? 'container' : 'machine'} memory` };
+}

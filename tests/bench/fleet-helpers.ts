@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import type { JsonClient } from './heartbeat/http.js';
+import { readRss } from './heartbeat/processes.js';
+
+/** The service process the launcher (`npm start`) runs: its only child (Linux). */
+export function serviceChildPid(launcherPid: number): number | null {
+  try {
+    const children = readFileSync(`/proc/${launcherPid}/task/${launcherPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return children.length > 0 ? Number(children[0]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Samples a process' resident set once a second, keeping the peak (VmHWM, the kernel's own peak, when readable). */
+export class RssSampler {
+  peak = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pid: () => number | null) {
+    this.timer = setInterval(() => this.sample(), 1_000);
+    this.timer.unref();
+  }
+
+  sample(): void {
+    const pid = this.pid();
+    if (pid === null) return;
+    try {
+      const { rss, peak } = readRss(pid);
+      this.peak = Math.max(this.peak, rss, Number.isNaN(peak) ? 0 : peak);
+    } catch {
+      // The process has just ended; the peak so far stands.
+    }
+  }
+
+  stop(): void {
+    this.sample();
+    clearInterval(this.timer);
+  }
+}
+
+/** Runs `task(0..count-1)`, `concurrency` at a time; `onProgress` every `every` completions. */
+export async function forEachConcurrently(count: number, concurrency: number, task: (n: number) => Promise<void>, onProgress?: (done: number) => void, every = 10_000): Promise<void> {
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    for (let n = next++; n < count; n = next++) {
+      await task(n);
+      if (++done % every === 0) onProgress?.(done);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+export interface StatusCounts {
+  total: number;
+  online: number;
+  scanning: number;
+  offline: number;
+}
+
+/** `fleet.summary` as the operator API reports it. */
+export async function summary(client: JsonClient, adminToken: string): Promise<StatusCounts> {
+  const json = (await client.ok('GET', '/api/trpc/fleet.summary', undefined, `Bearer ${adminToken}`)) as { result?: { data?: StatusCounts } };
+  const data = json.result?.data;
+  if (!data || typeof data.total !== 'number') throw new Error(`fleet.summary answered ${JSON.stringify(json)}`);
+  return data;
+}
+
+/** Polls `fleet.summary` until `done` holds for it, or fails after `timeoutMs`. */
+export async function summaryWhen(client: JsonClient, adminToken: string, done: (counts: StatusCounts) => boolean, what: string, timeoutMs: number): Promise<StatusCounts> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = await summary(client, adminToken);
+    if (done(counts)) return counts;
+    if (Date.now() > deadline) throw new Error(`fleet.summary never showed ${what} within ${timeoutMs} ms; last ${JSON.stringify(counts)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** Measures and their results as a Markdown table, ending with a blank line. */
+export function measureTable(rows: string[][]): string {
+  return ['| Measure | Result |', '| --- | --- |', ...rows.map(([measure, result]) => `| ${measure} | ${result} |`), ''].join('\n');
+}
