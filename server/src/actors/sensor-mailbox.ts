@@ -26,6 +26,11 @@ export class SensorMailbox {
   private readonly actor: Actor<SensorMachine>;
   private pending: DomainEvent[] = [];
   private sending = false;
+  /**
+   * The latest heartbeat of a connected sensor not yet passed to the machine: it changes nothing
+   * but the deadline, so the machine is told only when it asks (see the sensor machine).
+   */
+  private unpassedContactAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly sensorId: string,
@@ -37,6 +42,7 @@ export class SensorMailbox {
   ) {
     this.actor = createActor(host.machine, { input, parent });
     this.actor.on('*', (event) => {
+      if (event.type === 'LATER_CONTACT_REQUESTED') return this.passLaterContact(event.since);
       this.pending.push(event);
       // Emitted outside send(): the offline timer fired.
       if (!this.sending) {
@@ -52,7 +58,7 @@ export class SensorMailbox {
   }
 
   get lastContactAt(): number {
-    return this.actor.getSnapshot().context.lastContactAt;
+    return Math.max(this.actor.getSnapshot().context.lastContactAt, this.unpassedContactAt);
   }
 
   get jobId(): string | null {
@@ -65,9 +71,16 @@ export class SensorMailbox {
    */
   quietContact(at: number): boolean {
     if (this.status === 'offline') return false;
-    this.actor.send({ type: 'CONTACT', at });
+    this.unpassedContactAt = at;
     this.host.onQuietContact(this.sensorId);
     return true;
+  }
+
+  /** The machine's deadline passed as far as it knows: it gets the later contact kept here, or hears there was none. */
+  private passLaterContact(since: number): void {
+    const at = this.unpassedContactAt;
+    this.unpassedContactAt = Number.NEGATIVE_INFINITY;
+    this.actor.send(at > since ? { type: 'CONTACT', at } : { type: 'NO_LATER_CONTACT' });
   }
 
   /** Sends an event to the machine; resolves with the events it caused, once stored. */

@@ -14,12 +14,19 @@ function startSensor(overrides: Partial<SensorMachineInput> = {}) {
     input: { sensorId: 's-1', offlineAfterMs: THRESHOLD, resumeAs: 'online', startedAt: T0, ...overrides },
   });
   const emitted: DomainEvent[] = [];
-  actor.on('*', (event) => emitted.push(event));
+  /** Contacts kept by the host, as a mailbox keeps heartbeats, handed over only when the machine asks. */
+  let kept = Number.NEGATIVE_INFINITY;
+  actor.on('*', (event) => {
+    if (event.type !== 'LATER_CONTACT_REQUESTED') return void emitted.push(event);
+    actor.send(kept > event.since ? { type: 'CONTACT', at: kept } : { type: 'NO_LATER_CONTACT' });
+    kept = Number.NEGATIVE_INFINITY;
+  });
+  const keepContact = () => (kept = clock.now());
   actor.start();
   const status = () => statusOf(actor.getSnapshot().value);
   const contact = (sensorTime?: number) =>
     actor.send({ type: 'CONTACT', at: clock.now(), ...(sensorTime === undefined ? {} : { sensorTime }) });
-  return { clock, actor, emitted, status, contact };
+  return { clock, actor, emitted, status, contact, keepContact };
 }
 
 describe('sensor machine', () => {
@@ -68,6 +75,25 @@ describe('sensor machine', () => {
     for (let i = 0; i < 300; i++) {
       clock.increment(1_000 + (i % 7) * 13);
       contact();
+    }
+    const last = clock.now();
+    clock.increment(THRESHOLD - 1);
+    expect(status()).toBe('online');
+    clock.increment(1);
+    expect(status()).toBe('offline');
+    expect(emitted).toEqual([
+      {
+        type: 'SensorWentOffline',
+        data: { sensorId: 's-1', lastHeartbeatAt: new Date(last).toISOString(), at: new Date(last + THRESHOLD).toISOString(), thresholdMs: THRESHOLD },
+      },
+    ]);
+  });
+
+  it('contacts its host kept and handed over when asked move the deadline exactly as contacts sent at once', () => {
+    const { clock, status, keepContact, emitted } = startSensor();
+    for (let i = 0; i < 10; i++) {
+      clock.increment(50_000);
+      keepContact();
     }
     const last = clock.now();
     clock.increment(THRESHOLD - 1);

@@ -6,10 +6,13 @@ import type { DomainEvent, EventData, JobOutcome } from '@harborguard/shared';
  *
  * - `connected` (`online` ⇄ `scanning`, following the jobs it runs) turns `offline` at
  *   last contact + OFFLINE_AFTER: the actor's own `after` timer decides, no polling loop.
- * - Any authenticated request from the sensor is a CONTACT, at the server's receive time.
- *   While connected it only moves the deadline: no timer work per heartbeat. When the timer
- *   fires before the deadline (the sensor called since it was armed), the state is entered
- *   again, armed for the time left.
+ * - Any authenticated request from the sensor is a contact, at the server's receive time.
+ *   While connected it only moves the deadline: no timer work per heartbeat. The machine's
+ *   host may keep the heartbeats of a connected sensor to itself (they change nothing else)
+ *   and pass on only the latest, when asked: once the deadline passes as far as the machine
+ *   knows, it asks (LATER_CONTACT_REQUESTED) and the host answers at once with a later CONTACT
+ *   or NO_LATER_CONTACT. A later contact moves the deadline (the timer is armed for the time
+ *   left); none means the sensor went offline, at last contact + OFFLINE_AFTER.
  * - An `offline` sensor's next contact brings it straight back `online`.
  * - Restored after a restart, a connected sensor gets a full threshold from boot: the service
  *   being down must not look like every sensor dying.
@@ -24,7 +27,15 @@ export type SensorMachineEvent =
   /** Any authenticated request from the sensor, at server receive time; `sensorTime` when it sent its clock. */
   | { type: 'CONTACT'; at: number; sensorTime?: number }
   | { type: 'JOB_STARTED'; jobId: string; at: number }
-  | { type: 'JOB_ENDED'; jobId: string; at: number; outcome: JobOutcome };
+  | { type: 'JOB_ENDED'; jobId: string; at: number; outcome: JobOutcome }
+  /** The host's answer when asked for a later contact: there was none. */
+  | { type: 'NO_LATER_CONTACT' };
+
+/** The machine asks its host for a contact later than `since` that it was not told of. */
+export interface LaterContactRequest {
+  type: 'LATER_CONTACT_REQUESTED';
+  since: number;
+}
 
 export type ResumeState = 'online' | 'scanning' | 'offline';
 
@@ -76,7 +87,7 @@ const sensorMachine = setup({
     context: {} as SensorMachineContext,
     events: {} as SensorMachineEvent,
     input: {} as SensorMachineInput,
-    emitted: {} as DomainEvent,
+    emitted: {} as DomainEvent | LaterContactRequest,
   },
   delays: {
     // The time left until the armed timer is due needs the actor's clock: `createSensorMachine` gives it.
@@ -86,7 +97,6 @@ const sensorMachine = setup({
     resumesOffline: ({ context }) => context.resumeAs === 'offline',
     resumesScanning: ({ context }) => context.resumeAs === 'scanning' && context.jobId !== null,
     isCurrentJob: ({ context }, params: { jobId: string }) => params.jobId === context.jobId,
-    reportsItsClock: (_, params: Contact) => params.sensorTime !== undefined,
     deadlinePassed: ({ context }) => deadline(context) <= context.timerDueAt,
   },
   actions: {
@@ -108,6 +118,7 @@ const sensorMachine = setup({
       data: { sensorId: context.sensorId, jobId: params.jobId, at: iso(params.at), outcome: params.outcome },
     })),
     clearJob: assign({ jobId: null }),
+    askForLaterContact: emit(({ context }) => ({ type: 'LATER_CONTACT_REQUESTED' as const, since: context.lastContactAt })),
     // Skew is a diagnostic only: recorded once per change, never used for liveness.
     observeClockSkew: enqueueActions(({ context, enqueue }, params: Contact) => {
       if (params.sensorTime === undefined) return;
@@ -155,23 +166,19 @@ const sensorMachine = setup({
       initial: 'online',
       after: {
         OFFLINE_AFTER: [
-          { guard: 'deadlinePassed', target: 'offline', actions: ['emitWentOffline', 'clearJob'] },
+          { guard: 'deadlinePassed', target: 'confirming', actions: 'askForLaterContact' },
           // Entering again arms the timer again; history keeps online / scanning as it was.
           { target: '.resume', reenter: true, actions: 'rearmTimer' },
         ],
       },
       on: {
-        CONTACT: [
-          {
-            guard: { type: 'reportsItsClock', params: ({ event }) => event },
-            actions: [
-              { type: 'recordContact', params: ({ event }) => event },
-              { type: 'observeClockSkew', params: ({ event }) => event },
-            ],
-          },
-          // The common heartbeat: the deadline moves, nothing else.
-          { actions: { type: 'recordContact', params: ({ event }) => event } },
-        ],
+        // The deadline moves; a contact carrying the sensor's clock may also record its skew.
+        CONTACT: {
+          actions: [
+            { type: 'recordContact', params: ({ event }) => event },
+            { type: 'observeClockSkew', params: ({ event }) => event },
+          ],
+        },
       },
       states: {
         online: {
@@ -195,6 +202,20 @@ const sensorMachine = setup({
           },
         },
         resume: { type: 'history', history: 'shallow' },
+      },
+    },
+    // The deadline passed as far as the machine knows; the host answers at once.
+    confirming: {
+      on: {
+        CONTACT: {
+          target: 'connected.resume',
+          actions: [
+            { type: 'recordContact', params: ({ event }) => event },
+            { type: 'armTimer', params: ({ event }) => event },
+            { type: 'observeClockSkew', params: ({ event }) => event },
+          ],
+        },
+        NO_LATER_CONTACT: { target: 'offline', actions: ['emitWentOffline', 'clearJob'] },
       },
     },
     offline: {

@@ -18,6 +18,8 @@ const EVERY_RESPONSE: Record<string, string> = {
  */
 export const DASHBOARD_CSP = "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
+const EVERY_RESPONSE_ENTRIES = Object.entries(EVERY_RESPONSE);
+
 export function setSecurityHeaders(res: ServerResponse): void {
-  for (const [name, value] of Object.entries(EVERY_RESPONSE)) res.setHeader(name, value);
+  for (const [name, value] of EVERY_RESPONSE_ENTRIES) res.setHeader(name, value);
 }
