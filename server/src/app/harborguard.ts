@@ -60,6 +60,8 @@ export interface HarborGuardOptions {
 }
 
 const REBUILD_PAGE = 5_000;
+/** How long stopping waits for the read models to take in the last writes. */
+const STOP_CATCH_UP_MS = 5_000;
 
 const DEFAULT_SESSION_IDLE_MS = 12 * 60 * 60 * 1000;
 const DEFAULT_SESSION_MAX_MS = 7 * 24 * 60 * 60 * 1000;
@@ -195,6 +197,9 @@ export class HarborGuard {
     await this.settled();
     await this.notifier.stop();
     this.liveFeed.close();
+    // The read models take in everything stored before they are saved with their checkpoint,
+    // however busy the machine: a start right after has nothing to catch up.
+    await this.projector.waitFor(this.writer.lastPosition, STOP_CATCH_UP_MS);
     await this.projector.stop();
   }
 
