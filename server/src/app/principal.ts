@@ -1,5 +1,4 @@
-import type { Role } from '@harborguard/shared';
-import type { ActorRef } from '@harborguard/shared';
+import type { ActorRef, Role } from '@harborguard/shared';
 
 /** A sensor authenticated by its org's API key. */
 export interface SensorPrincipal {
@@ -29,4 +28,3 @@ export function actorOf(principal: UserPrincipal): ActorRef {
   return { kind: 'user', id: principal.tokenId };
 }
 
-export { DEFAULT_ORG_ID } from '../domain/credentials.js';

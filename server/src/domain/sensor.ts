@@ -55,7 +55,7 @@ export type SensorCommand =
   | { type: 'Delete'; sensorId: string; orgId: string };
 
 const DETAIL_FIELDS = ['name', 'hostname', 'version', 'os', 'arch', 'capabilities', 'scannerVersions'] as const;
-export const NO_DETAILS: SensorDetails = { name: '', hostname: '', version: '', os: '', arch: '', capabilities: [], scannerVersions: {} };
+const NO_DETAILS: SensorDetails = { name: '', hostname: '', version: '', os: '', arch: '', capabilities: [], scannerVersions: {} };
 
 /** The live sensor of an org, or "not found" (another org's sensor is simply not there). */
 export function ownSensor(state: SensorState, orgId: string, sensorId: string): Sensor {
