@@ -1,5 +1,8 @@
 import { Agent, request } from 'node:http';
 
+/** Past this many resets a run fails: the service is gone, not briefly busy. */
+const MAX_RESETS = 1_000;
+
 /** Small JSON client over keep-alive connections, for setting up the fleet (not for the measurement). */
 export class JsonClient {
   private readonly agent: Agent;
@@ -46,9 +49,19 @@ export class JsonClient {
     });
   }
 
+  /**
+   * Connections the server reset before answering; each such call was sent once more, as a
+   * sensor agent does (only the calls the benchmarks make, which are safe to repeat).
+   */
+  resets = 0;
+
   /** A call that must answer 2xx; returns the parsed body. */
   async ok(method: 'GET' | 'POST', path: string, body: unknown, authorization?: string): Promise<unknown> {
-    const { status, json } = await this.call(method, path, body, authorization);
+    const { status, json } = await this.call(method, path, body, authorization).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ECONNRESET' || this.resets >= MAX_RESETS) throw error;
+      this.resets++;
+      return this.call(method, path, body, authorization);
+    });
     if (status < 200 || status > 299) throw new Error(`${method} ${path} answered ${status}: ${JSON.stringify(json)}`);
     return json;
   }
