@@ -83,8 +83,18 @@ export class SensorMailbox {
     this.actor.send(at > since ? { type: 'CONTACT', at } : { type: 'NO_LATER_CONTACT' });
   }
 
-  /** Sends an event to the machine; resolves with the events it caused, once stored. */
+  /**
+   * Sends an event to the machine; resolves with the events it caused, once stored. While the
+   * store is away only a contact of a connected sensor is taken: it moves nothing but the
+   * deadline, so it needs no append and a live sensor is not punished for the store's outage.
+   * Anything else could move the machine to a state that cannot be stored now, so it is refused
+   * (503) before the machine sees it. Should the store go away between this check and the
+   * append, the machine has moved: its events are kept and stored when the store is back, and
+   * the request is still answered 503.
+   */
   send(event: SensorMachineEvent, context: WriteContext): Promise<ModelEvent[]> {
+    const availability = this.host.writer.availability;
+    if (!availability.available && !(event.type === 'CONTACT' && this.status !== 'offline')) return Promise.reject(availability.refusal());
     this.sending = true;
     try {
       this.actor.send(event);
