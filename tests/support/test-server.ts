@@ -30,6 +30,8 @@ export interface TestServerOptions {
   jobTimeoutMs?: number;
   /** Notification settings (secret key, retry schedule, storm thresholds). */
   notifications?: HarborGuardOptions['notifications'];
+  /** The event store to serve from (closed on stop) instead of an embedded SQLite file in the data directory. */
+  store?: EventStore;
 }
 
 /**
@@ -52,7 +54,7 @@ export class TestServer {
   static async start(options: TestServerOptions = {}): Promise<TestServer> {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hg-it-'));
     const clock = options.clock ?? simulatedNow();
-    const store = withCatalogValidation(SqliteEventStore.open(join(dataDir, 'events.sqlite')));
+    const store = withCatalogValidation(options.store ?? SqliteEventStore.open(join(dataDir, 'events.sqlite')));
     const shown: string[] = [];
     const app = HarborGuard.create({
       store,

@@ -1,13 +1,14 @@
 import { AppError } from '../domain/errors.js';
 import type { Clock } from './clock.js';
 
-/** A request that needed an append while the store was away: 503, with when to try again. */
+/**
+ * A request that needed an append while the store was away: 503, with when to try again. The
+ * store's own error (file paths, addresses) is for operators, on /readyz and in the log, not for
+ * every caller.
+ */
 export class StoreUnavailableError extends AppError {
-  constructor(
-    readonly retryAfterSeconds: number,
-    reason: string,
-  ) {
-    super('unavailable', `The event store is unavailable (${reason}); nothing was stored, retry in ${retryAfterSeconds} s`);
+  constructor(readonly retryAfterSeconds: number) {
+    super('unavailable', `The event store is unavailable, so nothing was stored; retry in ${retryAfterSeconds} s`);
   }
 }
 
@@ -77,7 +78,7 @@ export class StoreAvailability {
   }
 
   refusal(): StoreUnavailableError {
-    return new StoreUnavailableError(this.retryAfterSeconds(), this.outage === null ? 'store refused the write' : this.describe());
+    return new StoreUnavailableError(this.retryAfterSeconds());
   }
 
   /** Calls `listener` once, when the store is next found away; returns how to stop listening. */
