@@ -103,16 +103,17 @@ export class StoreAvailability {
   /** An append or the probe found the store away. */
   failed(error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
-    if (this.outage === null) {
-      this.outage = { since: this.options.clock.now(), error: message, probes: 0 };
-      this.options.log?.(`event store unavailable: ${message}; appends answer 503, decided transitions are kept until it is back`);
-      const listeners = [...this.outageListeners];
-      this.outageListeners.clear();
-      for (const listener of listeners) listener();
-    } else {
+    if (this.outage !== null) {
       this.outage.error = message;
+      return this.scheduleProbe();
     }
+    this.outage = { since: this.options.clock.now(), error: message, probes: 0 };
+    this.options.log?.(`event store unavailable: ${message}; appends answer 503, decided transitions are kept until it is back`);
+    // Probe first: the callers refused now are told when it runs.
     this.scheduleProbe();
+    const listeners = [...this.outageListeners];
+    this.outageListeners.clear();
+    for (const listener of listeners) listener();
   }
 
   /** The store answered an append (stored or refused on its merits): it is there. */
