@@ -88,10 +88,14 @@ export class EventWriter {
     // A request is refused while the store is away: nothing is decided that could not be stored.
     // The system's own decisions (checkpoints, schedules, notification records) are kept.
     const keep = isSystem(context);
-    if (!keep && !this.availability.available) return Promise.reject(this.availability.refusal());
+    try {
+      this.refuseWhileAway(context);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.streams.run(streamName, async () => {
       for (let attempt = 1; ; attempt++) {
-        if (!keep && !this.availability.available) throw this.availability.refusal();
+        this.refuseWhileAway(context);
         const events = decide();
         if (events.length === 0) return [];
         try {
@@ -104,6 +108,15 @@ export class EventWriter {
         }
       }
     });
+  }
+
+  /**
+   * Refuses a request (503) while the store is away, before it waits for anything: a lock it
+   * would take may be held by a system write kept until the store is back. The system's own
+   * work is never refused; it is kept.
+   */
+  refuseWhileAway(context: WriteContext): void {
+    if (!isSystem(context) && !this.availability.available) throw this.availability.refusal();
   }
 
   /** Resolves when everything queued so far is stored. */
