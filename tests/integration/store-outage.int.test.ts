@@ -124,7 +124,8 @@ for (const target of targets) {
     it('refuses appends with 503, answers live sensors, stores what was decided meanwhile with its own times, and recovers without a restart', async () => {
       const { store, goAway, comeBack, cleanUp } = await target.open();
       cleanups.push(cleanUp);
-      const server = await TestServer.start({ store });
+      // Fewer than the sensors that go offline during the outage: past it readiness says so.
+      const server = await TestServer.start({ store, storeBacklogLimit: 3 });
       cleanups.push(() => server.destroy());
       const admin = new TrpcHttp(server.url, ADMIN_TOKEN);
       const key: string = (await admin.do('mutation', 'apiKeys.create', { name: 'outage' })).key;
@@ -170,6 +171,13 @@ for (const target of targets) {
       server.clock.increment(OFFLINE_AFTER_MS / 2);
       for (const id of silent) expect(server.app.supervisor.status(id)).toBe('offline');
       await vi.waitFor(() => expect(server.app.writer.availability.backlog).toBeGreaterThanOrEqual(silent.length), WAIT);
+      expect((await readiness(server.url)).body.checks['writes']).toMatch(/^\d+ events wait for the event store, over the limit of 3; none is dropped$/);
+      expect(await metric(server.url, 'harborguard_store_backlog_over_limit')).toBe(1);
+      // An operator's change needs an append too.
+      const change = await admin.mutation('registries.create', { name: 'harbor', url: 'harbor.example' });
+      expect(change.status).toBe(503);
+      expect(Number(change.retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(change.body.error?.message).toMatch(/event store is unavailable/);
       // A sensor coming back online is a transition to store: refused until the store is back.
       const back = await wire(server.url, key, 'POST', '/api/agent/heartbeat', { agentId: silent[0], status: 'idle', activeScans: 0, uptimeSeconds: 60 });
       expect(back.status).toBe(503);
@@ -197,6 +205,7 @@ for (const target of targets) {
       }
       expect(new Set(load.heartbeats)).toEqual(new Set([200]));
       expect(await metric(server.url, 'harborguard_store_available')).toBe(1);
+      expect(await metric(server.url, 'harborguard_store_backlog_over_limit')).toBe(0);
 
       const all = await storedOnceInOrder(store);
       const deadline = new Date(t0 + OFFLINE_AFTER_MS).toISOString();

@@ -32,6 +32,8 @@ export interface TestServerOptions {
   notifications?: HarborGuardOptions['notifications'];
   /** The event store to serve from (closed on stop) instead of an embedded SQLite file in the data directory. */
   store?: EventStore;
+  /** Events kept for a store that is away before readiness reports the backlog (the service's default otherwise). */
+  storeBacklogLimit?: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export class TestServer {
       ...(options.contactCheckpointMs === undefined ? {} : { contactCheckpointMs: options.contactCheckpointMs }),
       ...(options.jobTimeoutMs === undefined ? {} : { jobTimeoutMs: options.jobTimeoutMs }),
       ...(options.notifications ? { notifications: options.notifications } : {}),
+      ...(options.storeBacklogLimit === undefined ? {} : { storeBacklogLimit: options.storeBacklogLimit }),
     });
     await app.start();
     const httpLog: string[] = [];
