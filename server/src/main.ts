@@ -126,6 +126,7 @@ async function startApp(service: Service): Promise<HarborGuard> {
     contactCheckpointMs: config.contactCheckpointMs,
     jobTimeoutMs: config.jobTimeoutMs,
     auditAnchorIntervalMs: config.auditAnchorIntervalMs,
+    storeBacklogLimit: config.storeBacklogLimit,
   });
 }
 

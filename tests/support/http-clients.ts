@@ -4,6 +4,8 @@ export interface HttpResult<T = unknown> {
   status: number;
   body: T;
   contentType: string | null;
+  /** The Retry-After header, when the answer has one. */
+  retryAfter?: string | null;
 }
 
 async function call<T>(url: string, init: RequestInit): Promise<HttpResult<T>> {
@@ -15,7 +17,7 @@ async function call<T>(url: string, init: RequestInit): Promise<HttpResult<T>> {
   } catch {
     // Not JSON: keep the text so a failing assertion shows it.
   }
-  return { status: response.status, body: body as T, contentType: response.headers.get('content-type') };
+  return { status: response.status, body: body as T, contentType: response.headers.get('content-type'), retryAfter: response.headers.get('retry-after') };
 }
 
 export function bearer(secret: string | undefined): Record<string, string> {

@@ -30,6 +30,10 @@ export interface TestServerOptions {
   jobTimeoutMs?: number;
   /** Notification settings (secret key, retry schedule, storm thresholds). */
   notifications?: HarborGuardOptions['notifications'];
+  /** The event store to serve from (closed on stop) instead of an embedded SQLite file in the data directory. */
+  store?: EventStore;
+  /** Events kept for a store that is away before readiness reports the backlog (the service's default otherwise). */
+  storeBacklogLimit?: number;
 }
 
 /**
@@ -52,7 +56,7 @@ export class TestServer {
   static async start(options: TestServerOptions = {}): Promise<TestServer> {
     const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'hg-it-'));
     const clock = options.clock ?? simulatedNow();
-    const store = withCatalogValidation(SqliteEventStore.open(join(dataDir, 'events.sqlite')));
+    const store = withCatalogValidation(options.store ?? SqliteEventStore.open(join(dataDir, 'events.sqlite')));
     const shown: string[] = [];
     const app = HarborGuard.create({
       store,
@@ -70,6 +74,7 @@ export class TestServer {
       ...(options.contactCheckpointMs === undefined ? {} : { contactCheckpointMs: options.contactCheckpointMs }),
       ...(options.jobTimeoutMs === undefined ? {} : { jobTimeoutMs: options.jobTimeoutMs }),
       ...(options.notifications ? { notifications: options.notifications } : {}),
+      ...(options.storeBacklogLimit === undefined ? {} : { storeBacklogLimit: options.storeBacklogLimit }),
     });
     await app.start();
     const httpLog: string[] = [];

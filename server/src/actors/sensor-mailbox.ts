@@ -83,8 +83,19 @@ export class SensorMailbox {
     this.actor.send(at > since ? { type: 'CONTACT', at } : { type: 'NO_LATER_CONTACT' });
   }
 
-  /** Sends an event to the machine; resolves with the events it caused, once stored. */
+  /**
+   * Sends an event to the machine; resolves with the events it caused, once stored. While the
+   * store is away, a contact of a connected sensor moves nothing but the deadline: it needs no
+   * append, and a live sensor is not punished for the store's outage. A contact of an offline
+   * sensor would bring it back online, which cannot be stored now: it is refused (503) before
+   * the machine sees it, and the sensor's retry brings it back later. Job events follow a job
+   * change already stored, so the machine must follow too: they are taken, and what the machine
+   * emits is kept and stored when the store is back (so is anything emitted when the store goes
+   * away during the append); a caller waiting on it is answered 503 meanwhile.
+   */
   send(event: SensorMachineEvent, context: WriteContext): Promise<ModelEvent[]> {
+    const availability = this.host.writer.availability;
+    if (!availability.available && event.type === 'CONTACT' && this.status === 'offline') return Promise.reject(availability.refusal());
     this.sending = true;
     try {
       this.actor.send(event);

@@ -37,6 +37,9 @@ export class ContactCheckpoints {
 
   /** Stores the contacts taken now, after any checkpoint still being written. */
   checkpoint(): Promise<void> {
+    // While the store is away contacts stay with the supervisor, one per sensor however long it
+    // lasts, and go with the first checkpoint after it is back: no record piles up meanwhile.
+    if (!this.services.writer.availability.available) return this.running;
     const taken = this.services.supervisor.takeContacts();
     this.running = this.running.then(() => this.store(taken));
     return this.running;

@@ -28,6 +28,7 @@ import { SecretBox } from '../notifications/secret-box.js';
 import { AuditQueries, sensorsOfOrg } from '../projections/audit-queries.js';
 import { AuditAnchors } from '../core/audit-anchors.js';
 import { HeapWatch } from '../runtime/heap-watch.js';
+import { StoreAvailability } from '../core/store-availability.js';
 
 export interface HarborGuardOptions {
   store: EventStore;
@@ -57,6 +58,8 @@ export interface HarborGuardOptions {
   auditAnchorIntervalMs?: number;
   /** Refuses new sensors while the heap is nearly full; one reading the real heap by default. */
   heapWatch?: HeapWatch;
+  /** Events kept for an event store that is away before readiness reports the backlog (default 200 000). */
+  storeBacklogLimit?: number;
 }
 
 const REBUILD_PAGE = 5_000;
@@ -104,6 +107,7 @@ export class HarborGuard {
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? ((line) => console.error(line));
     this.writer = new EventWriter(options.store, this.states, this.log);
+    this.writer.availability = new StoreAvailability({ clock: this.clock, ping: () => options.store.ping(), log: this.log, ...(options.storeBacklogLimit === undefined ? {} : { backlogLimit: options.storeBacklogLimit }) });
     this.supervisor = new SensorSupervisor({ writer: this.writer, states: this.states, clock: this.clock, offlineAfterMs: options.offlineAfterMs, log: this.log });
     const services: Services = {
       states: this.states,
@@ -201,6 +205,7 @@ export class HarborGuard {
     // however busy the machine: a start right after has nothing to catch up.
     await this.projector.waitFor(this.writer.lastPosition, STOP_CATCH_UP_MS);
     await this.projector.stop();
+    this.writer.availability.stop();
   }
 
   private async rebuild(): Promise<number> {

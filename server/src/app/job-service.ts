@@ -22,6 +22,7 @@ export class JobService {
 
   /** Schedules a job; on a registry in ERROR it fails at once instead of piling up. */
   async schedule(orgId: string, input: { registryId: string; imageRef: string; type: JobType; source: 'operator' | 'schedule' }, context: WriteContext): Promise<JobRow> {
+    this.services.writer.refuseWhileAway(context);
     return this.services.locks.run(registryLock(input.registryId), async () => {
       const { id, name, status, reason } = this.registries.own({ orgId }, input.registryId);
       const jobId = randomUUID();
@@ -40,6 +41,7 @@ export class JobService {
   async cancel(principal: UserPrincipal, jobId: string): Promise<JobRow> {
     const job = this.own(principal.orgId, jobId);
     const context = userContext(principal, this.services);
+    this.services.writer.refuseWhileAway(context);
     return this.services.locks.run(registryLock(job.registryId), async () => {
       const { events, state } = await this.services.handler.handle(jobStream(jobId), jobDecider, { type: 'Cancel', jobId, orgId: principal.orgId }, context);
       const sensorId = state!.sensorId;
@@ -55,7 +57,8 @@ export class JobService {
   async assignNext(sensor: Sensor, context: WriteContext): Promise<Job | null> {
     const { locks, indexes, states, supervisor, handler } = this.services;
     const registryId = sensor.registryId;
-    if (registryId === null || !indexes.hasPendingJobs(registryId)) return null;
+    // While the store is away a poll is answered without a job: handing one out needs appends.
+    if (registryId === null || !indexes.hasPendingJobs(registryId) || !this.services.writer.availability.available) return null;
     return locks.run(registryLock(registryId), async () => {
       if (supervisor.status(sensor.id) !== 'online') return null;
       const job = indexes
@@ -72,6 +75,7 @@ export class JobService {
   /** A sensor's report on a job it ran (see the job decider for who may report what). */
   async report(reporter: { orgId: string; sensorId: string | undefined }, input: { jobId: string; status: JobOutcome; error?: string | undefined }, context: WriteContext): Promise<JobRow> {
     const job = this.own(reporter.orgId, input.jobId);
+    this.services.writer.refuseWhileAway(context);
     return this.services.locks.run(registryLock(job.registryId), async () => {
       const command: JobCommand = { type: 'Report', jobId: input.jobId, orgId: reporter.orgId, sensorId: reporter.sensorId, status: input.status, error: input.error };
       // The sensor that reports on a job knows whether it was cancelled.
@@ -89,6 +93,7 @@ export class JobService {
   async recordResults(reporter: { orgId: string; sensorId: string | undefined }, jobId: string, results: JobResultsSummary, context: WriteContext): Promise<void> {
     const job = this.own(reporter.orgId, jobId);
     const command: JobCommand = { type: 'RecordResults', jobId, orgId: reporter.orgId, sensorId: reporter.sensorId, results };
+    this.services.writer.refuseWhileAway(context);
     await this.services.locks.run(registryLock(job.registryId), () => this.services.handler.handle(jobStream(jobId), jobDecider, command, context));
   }
 

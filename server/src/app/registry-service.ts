@@ -20,9 +20,9 @@ export class RegistryService {
 
   /** Deleting a registry leaves its sensors flagged "registry binding lost" until they are rebound. */
   async delete(principal: UserPrincipal, id: string): Promise<{ id: string; deleted: true }> {
-    await this.services.locks.run(registryLock(id), () =>
-      this.services.handler.handle(registryStream(id), registryDecider, { type: 'Delete', registryId: id, orgId: principal.orgId }, userContext(principal, this.services)),
-    );
+    const context = userContext(principal, this.services);
+    this.services.writer.refuseWhileAway(context);
+    await this.services.locks.run(registryLock(id), () => this.services.handler.handle(registryStream(id), registryDecider, { type: 'Delete', registryId: id, orgId: principal.orgId }, context));
     return { id, deleted: true };
   }
 

@@ -52,6 +52,7 @@ const ConfigSchema = z.object({
     .int('HARBORGUARD_AUDIT_ANCHOR_INTERVAL_MS must be a whole number')
     .min(0, 'HARBORGUARD_AUDIT_ANCHOR_INTERVAL_MS must be 0 (off) or more')
     .default(60_000),
+  HARBORGUARD_STORE_BACKLOG_LIMIT: positiveInt('HARBORGUARD_STORE_BACKLOG_LIMIT').default(200_000),
 });
 
 /** An origin as browsers send it: scheme, host and port only. */
@@ -99,6 +100,8 @@ export interface Config {
   notifyStormWindowMs: number;
   /** How often the event log is anchored for tamper evidence; 0: never. */
   auditAnchorIntervalMs: number;
+  /** Events kept for an event store that is away before readiness reports the backlog (none is dropped). */
+  storeBacklogLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -146,5 +149,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notifyStormThreshold: c.HARBORGUARD_NOTIFY_STORM_THRESHOLD,
     notifyStormWindowMs: c.HARBORGUARD_NOTIFY_STORM_WINDOW_MS,
     auditAnchorIntervalMs: c.HARBORGUARD_AUDIT_ANCHOR_INTERVAL_MS,
+    storeBacklogLimit: c.HARBORGUARD_STORE_BACKLOG_LIMIT,
   };
 }

@@ -73,6 +73,8 @@ export class AuditAnchors {
 
   private schedule(): void {
     this.timer = this.clock.setTimeout(() => {
+      // Nothing new is stored while the store is away: the next anchor after it covers the gap.
+      if (!this.writer.availability.available) return this.schedule();
       this.anchorNow()
         .catch((error: unknown) => this.options.log?.(`audit anchor not written: ${(error as Error).message}`))
         .finally(() => !this.stopped && this.schedule());

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { AppendTooLarge, StoreUnavailable, WrongExpectedVersion, type EventStore } from '@harborguard/eventstore';
+import { AppendTooLarge, StoreUnavailable, WrongExpectedVersion, type AppendResult, type EventStore } from '@harborguard/eventstore';
 import type { ActorRef, DomainEvent, EventMetadata } from '@harborguard/shared';
 import { modelEventOf, type ModelEvent } from '../domain/model-event.js';
 import { AppError } from '../domain/errors.js';
 import { KeyedSerializer } from './keyed-serializer.js';
 import { ChainHeads, chainHash } from './event-chain.js';
 import type { StreamStates } from './stream-states.js';
+import { systemClock } from './clock.js';
+import { StoreAvailability } from './store-availability.js';
 
 export interface WriteContext {
   orgId: string;
@@ -19,8 +21,6 @@ export interface WriteContext {
 
 export type StoredListener = (events: ModelEvent[]) => void;
 
-const RETRY_INITIAL_MS = 100;
-const RETRY_MAX_MS = 5_000;
 /** A decision made on a stale state is made again on the stream as stored, this often at most. */
 const CONFLICT_ATTEMPTS = 3;
 
@@ -35,8 +35,8 @@ export class EventWriter {
   private readonly listeners: StoredListener[] = [];
   /** Each stream's newest hash: every event appended is chained to it (see `event-chain.ts`). */
   private readonly heads: ChainHeads;
-  /** False while the store refuses writes; readiness reports it. */
-  storeHealthy = true;
+  /** Whether the store takes writes, and the way back when it does not; HarborGuard gives it its clock. */
+  availability: StoreAvailability;
   /** Global position of the last event this writer stored: reads wait for projections to reach it. */
   lastPosition: bigint | null = null;
   /** Told of each append once stored: seconds since its first attempt (retries included) and how many events it held. */
@@ -48,23 +48,35 @@ export class EventWriter {
     private readonly log: (line: string) => void = () => {},
   ) {
     this.heads = new ChainHeads(store);
+    this.availability = new StoreAvailability({ clock: systemClock, ping: () => store.ping(), log });
+  }
+
+  /** False while the store refuses writes; readiness reports it. */
+  get storeHealthy(): boolean {
+    return this.availability.available;
   }
 
   onStored(listener: StoredListener): void {
     this.listeners.push(listener);
   }
 
-  /** Appends events to a stream once the ones queued before them are stored. */
+  /**
+   * Appends events to a stream once the ones queued before them are stored. The events are facts
+   * already decided (a machine moved), so while the store is away they are kept, in order, and
+   * stored when it is back, as they were decided. A person or sensor waiting on them is answered
+   * 503 at once instead (see `answered`): they were not stored yet.
+   */
   append(streamName: string, events: DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
     if (events.length === 0) return Promise.resolve([]);
-    return this.streams.run(streamName, async () => {
+    const stored = this.streams.run(streamName, async () => {
       try {
-        return await this.write(streamName, events, context);
+        return await this.write(streamName, events, context, true);
       } catch (error) {
         this.heads.forget(streamName);
         throw error instanceof WrongExpectedVersion ? conflict(streamName) : error;
       }
     });
+    return isSystem(context) ? stored : this.answered(streamName, stored);
   }
 
   /**
@@ -73,12 +85,21 @@ export class EventWriter {
    * again and the decision made again.
    */
   decideAndAppend(streamName: string, decide: () => DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
+    // A request is refused while the store is away: nothing is decided that could not be stored.
+    // The system's own decisions (checkpoints, schedules, notification records) are kept.
+    const keep = isSystem(context);
+    try {
+      this.refuseWhileAway(context);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.streams.run(streamName, async () => {
       for (let attempt = 1; ; attempt++) {
+        this.refuseWhileAway(context);
         const events = decide();
         if (events.length === 0) return [];
         try {
-          return await this.write(streamName, events, context);
+          return await this.write(streamName, events, context, keep);
         } catch (error) {
           this.heads.forget(streamName);
           if (!(error instanceof WrongExpectedVersion)) throw error;
@@ -89,51 +110,100 @@ export class EventWriter {
     });
   }
 
+  /**
+   * Refuses a request (503) while the store is away, before it waits for anything: a lock it
+   * would take may be held by a system write kept until the store is back. The system's own
+   * work is never refused; it is kept.
+   */
+  refuseWhileAway(context: WriteContext): void {
+    if (!isSystem(context) && !this.availability.available) throw this.availability.refusal();
+  }
+
   /** Resolves when everything queued so far is stored. */
   settled(): Promise<void> {
     return this.streams.drained();
   }
 
   private async reload(streamName: string): Promise<void> {
-    const events = await this.store.readStream(streamName, { fromRevision: 'start' });
+    const events = await this.store.readStream(streamName, { fromRevision: 'start' }).catch((error: unknown) => {
+      if (!(error instanceof StoreUnavailable)) throw error;
+      this.availability.failed(error);
+      throw this.availability.refusal();
+    });
     this.states.forget(streamName);
     for (const event of events) this.states.apply(modelEventOf(event));
   }
 
-  private async write(streamName: string, events: DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
-    const metadata: EventMetadata = {
-      orgId: context.orgId,
-      occurredAt: new Date(context.at).toISOString(),
-      actor: context.actor,
-      ...(context.causationId ? { causationId: context.causationId } : {}),
-      ...(context.correlationId ? { correlationId: context.correlationId } : {}),
-    };
+  /**
+   * Stores one append. While the store is away a kept append waits for its turn (see
+   * StoreAvailability) and is tried again with the same events, ids, times and expected
+   * revision, so it is stored once, as decided (EventStoreDB takes the repeat of an append it
+   * already stored, when only its answer was lost, as that same append). An append not kept
+   * is refused with a 503 instead.
+   */
+  private async write(streamName: string, events: DomainEvent[], context: WriteContext, keep: boolean): Promise<ModelEvent[]> {
+    const metadata = metadataOf(context);
     const expectedRevision = this.states.revision(streamName);
-    const toAppend = await this.chained(streamName, expectedRevision === 'no_stream' ? 0n : expectedRevision + 1n, events, metadata);
-    let delay = RETRY_INITIAL_MS;
+    const availability = this.availability;
     const started = performance.now();
-    for (;;) {
-      try {
-        const result = await this.store.appendToStream(streamName, toAppend, { expectedRevision });
-        this.storeHealthy = true;
-        if (this.lastPosition === null || result.position > this.lastPosition) this.lastPosition = result.position;
-        this.appendObserver?.((performance.now() - started) / 1000, events.length);
-        const first = result.nextExpectedRevision - BigInt(events.length - 1);
-        const stored = toAppend.map((event, index) => ({ streamName, revision: first + BigInt(index), type: event.type, data: event.data, metadata: event.metadata }));
-        this.heads.remember(streamName, toAppend.at(-1)!.metadata.chain.hash);
-        for (const event of stored) this.states.apply(event);
-        this.announce(stored);
-        return stored;
-      } catch (error) {
-        if (error instanceof AppendTooLarge) throw new AppError('payload_too_large', error.message);
-        if (!(error instanceof StoreUnavailable)) throw error;
-        // Facts already decided are kept and retried until the store is back; callers wait.
-        this.storeHealthy = false;
-        this.log(`event store unavailable while appending to ${streamName} (${error.message}); retrying in ${delay} ms`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, RETRY_MAX_MS);
+    let toAppend: ChainedEvent[] | undefined;
+    availability.hold(events.length);
+    try {
+      for (;;) {
+        if (!availability.available) {
+          if (!keep) throw availability.refusal();
+          await availability.turn();
+        }
+        try {
+          toAppend ??= await this.chained(streamName, expectedRevision === 'no_stream' ? 0n : expectedRevision + 1n, events, metadata);
+          const result = await this.store.appendToStream(streamName, toAppend, { expectedRevision });
+          availability.answered();
+          return this.stored(streamName, toAppend, result, started);
+        } catch (error) {
+          if (!(error instanceof StoreUnavailable)) {
+            availability.answered();
+            throw error instanceof AppendTooLarge ? new AppError('payload_too_large', error.message) : error;
+          }
+          availability.failed(error);
+        }
       }
+    } finally {
+      availability.release(events.length);
     }
+  }
+
+  /** Takes a stored append into the write model and tells the listeners. */
+  private stored(streamName: string, toAppend: ChainedEvent[], result: AppendResult, started: number): ModelEvent[] {
+    if (this.lastPosition === null || result.position > this.lastPosition) this.lastPosition = result.position;
+    this.appendObserver?.((performance.now() - started) / 1000, toAppend.length);
+    const first = result.nextExpectedRevision - BigInt(toAppend.length - 1);
+    const stored = toAppend.map((event, index) => ({ streamName, revision: first + BigInt(index), type: event.type, data: event.data, metadata: event.metadata }));
+    this.heads.remember(streamName, toAppend.at(-1)!.metadata.chain.hash);
+    for (const event of stored) this.states.apply(event);
+    this.announce(stored);
+    return stored;
+  }
+
+  /**
+   * The caller's view of a kept append: stored, or a 503 as soon as the store is found away
+   * (the append itself stays kept and is stored when the store is back).
+   */
+  private answered(streamName: string, stored: Promise<ModelEvent[]>): Promise<ModelEvent[]> {
+    const keptQuietly = () => stored.catch((error: unknown) => this.log(`kept append to ${streamName} failed: ${String(error)}`));
+    if (!this.availability.available) {
+      keptQuietly();
+      return Promise.reject(this.availability.refusal());
+    }
+    return new Promise((resolve, reject) => {
+      const stopListening = this.availability.onOutage(() => {
+        keptQuietly();
+        reject(this.availability.refusal());
+      });
+      stored.then(
+        (events) => (stopListening(), resolve(events)),
+        (error: unknown) => (stopListening(), reject(error)),
+      );
+    });
   }
 
   /** The events to append, each carrying its link in the stream's hash chain. */
@@ -158,6 +228,22 @@ export class EventWriter {
       }
     }
   }
+}
+
+type ChainedEvent = Awaited<ReturnType<EventWriter['chained']>>[number];
+
+function isSystem(context: WriteContext): boolean {
+  return context.actor.kind === 'system';
+}
+
+function metadataOf(context: WriteContext): EventMetadata {
+  return {
+    orgId: context.orgId,
+    occurredAt: new Date(context.at).toISOString(),
+    actor: context.actor,
+    ...(context.causationId ? { causationId: context.causationId } : {}),
+    ...(context.correlationId ? { correlationId: context.correlationId } : {}),
+  };
 }
 
 function conflict(streamName: string): AppError {

@@ -23,9 +23,17 @@ export async function sendReadiness(app: HarborGuard | null, res: ServerResponse
     }
     // Near the heap limit the service refuses new sensors but serves the ones it has: still ready.
     checks['memory'] = app.heapWatch.reason() ?? 'taking new sensors';
-    if (!app.writer.storeHealthy) {
+    // While the store is away requests needing an append answer 503; transitions decided
+    // meanwhile wait in order for it (see StoreAvailability), and readiness says how many.
+    const store = app.writer.availability;
+    checks['store'] = store.describe();
+    if (!store.available) {
       ready = false;
-      checks['writes'] = 'event store refusing writes';
+      checks['writes'] = `event store refusing writes; ${store.backlog} events kept until it is back`;
+    }
+    if (store.backlogOverLimit) {
+      ready = false;
+      checks['writes'] = `${store.backlog} events wait for the event store, over the limit of ${store.backlogLimit}; none is dropped`;
     }
   }
   if (extra) {

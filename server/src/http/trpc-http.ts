@@ -6,6 +6,8 @@ import type { Context } from '../api/context.js';
 import { asTrpcError } from '../api/trpc.js';
 import { TooManyFailedAuthentications } from '../api/auth-limiter.js';
 import { MAX_BODY_BYTES } from '../api/json-body.js';
+import { retryAfterOf } from '../api/http-answers.js';
+import { AppError } from '../domain/errors.js';
 
 export const TRPC_PATH = '/api/trpc';
 /** Calls per tRPC batch; the dashboard batches far fewer. */
@@ -28,7 +30,7 @@ function isClientFault(cause: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('WS_ERR_') || code === 'ECONNRESET' || code === 'EPIPE');
 }
 
-/** tRPC over HTTP: bodies up to 1 MiB, batches up to MAX_BATCH_SIZE, 429s with Retry-After. */
+/** tRPC over HTTP: bodies up to 1 MiB, batches up to MAX_BATCH_SIZE, 429s and 503s with Retry-After. */
 export function trpcHttpHandler(contextOf: (req: IncomingMessage) => Context, log: (line: string) => void) {
   return createHTTPHandler({
     router: appRouter,
@@ -45,7 +47,10 @@ export function trpcHttpHandler(contextOf: (req: IncomingMessage) => Context, lo
     },
     responseMeta: ({ errors }) => {
       const limited = errors.map((error) => error.cause).find((cause) => cause instanceof TooManyFailedAuthentications);
-      return limited ? { headers: { 'Retry-After': String(limited.retryAfterSeconds) } } : {};
+      if (limited) return { headers: { 'Retry-After': String(limited.retryAfterSeconds) } };
+      // A 503 says when to come back (the store is tried again then, or the service has started).
+      const unavailable = errors.map((error) => error.cause).find((cause) => cause instanceof AppError && cause.kind === 'unavailable');
+      return unavailable instanceof AppError ? { headers: { 'Retry-After': String(retryAfterOf(unavailable)) } } : {};
     },
     onError: trpcErrorLogger(log),
   });

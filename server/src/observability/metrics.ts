@@ -121,6 +121,9 @@ export class ServiceMetrics {
     gauge('harborguard_projection_lag_seconds', 'Age of the oldest write the read models do not include yet; 0 when they are current.', fromApp((_app, ages) => ages.oldestUnprojectedSeconds()));
     gauge('harborguard_memory_refusing_new_sensors', 'Whether new sensors are refused because the heap is near its limit.', fromApp((app) => (app.heapWatch.refusing ? 1 : 0)));
     gauge('harborguard_heap_used_ratio', 'Heap in use as a share of the heap limit, as last read by the memory watch.', fromApp((app) => app.heapWatch.reading().usedBytes / app.heapWatch.reading().limitBytes));
+    gauge('harborguard_store_available', 'Whether the event store takes writes (0 while it is away: appends answer 503, transitions are kept).', fromApp((app) => (app.writer.availability.available ? 1 : 0), 1));
+    gauge('harborguard_store_backlog_events', 'Events decided but not stored yet: what waits for the event store while it is away.', fromApp((app) => app.writer.availability.backlog));
+    gauge('harborguard_store_backlog_over_limit', 'Whether the events waiting for the event store exceed their limit (none is dropped; readiness reports it).', fromApp((app) => (app.writer.availability.backlogOverLimit ? 1 : 0)));
     gauge('harborguard_event_store_healthy', 'Whether the event store takes writes (0 while appends are being retried).', fromApp((app) => (app.writer.storeHealthy ? 1 : 0), 1));
     const sensors = (): Record<string, number> => {
       const counts = { online: 0, scanning: 0, offline: 0 };

@@ -12,7 +12,8 @@
  * report when caught up and, when filtered, send checkpoints. Everything lives in memory.
  *
  * Tests can make appends fail as a node does (`failAppends`): "not ready", "busy", a dropped
- * connection before or after the write.
+ * connection before or after the write; and take the node down and bring it back on the same
+ * port with its data (`halt`, `restart`).
  *
  * Not implemented: the legacy Append call (the driver uses it only for appends carrying their own
  * credentials), Delete/Tombstone, stream subscriptions, persistent subscriptions, projections,
@@ -45,6 +46,10 @@ export interface EsdbStandIn {
   failAppends(...faults: AppendFault[]): void;
   /** How many appends have reached the stand-in so far, failed ones included. */
   appendsReceived(): number;
+  /** Goes down as a node does: connections drop, the port refuses; what it stored is kept for `restart`. */
+  halt(): Promise<void>;
+  /** Comes back up on the same port with everything it stored before `halt`. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,17 +58,26 @@ export async function startEsdbStandIn(options: { port?: number } = {}): Promise
   const log = new StandInLog();
   const subscriptions = new Subscriptions();
   const faults = new AppendFaults();
-  const server = new Server();
-  server.addService(streamsGrpc.StreamsService, {
-    read: readHandler(log, subscriptions),
-    batchAppend: batchAppendHandler(log, faults),
-  });
-  server.addService(featuresGrpc.ServerFeaturesService, { getSupportedMethods: supportedMethodsHandler() });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, boundPort) =>
-      error ? reject(error) : resolve(boundPort),
-    );
-  });
+  // One gRPC server per time the node is up; what it stored outlives a halt.
+  const serve = async (port: number) => {
+    const server = new Server();
+    server.addService(streamsGrpc.StreamsService, {
+      read: readHandler(log, subscriptions),
+      batchAppend: batchAppendHandler(log, faults),
+    });
+    server.addService(featuresGrpc.ServerFeaturesService, { getSupportedMethods: supportedMethodsHandler() });
+    const bound = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error, boundPort) => (error ? reject(error) : resolve(boundPort)));
+    });
+    return { server, port: bound };
+  };
+  let running: { server: Server; port: number } | null = await serve(options.port ?? 0);
+  const port = running.port;
+  const halt = async () => {
+    subscriptions.dropAll();
+    running?.server.forceShutdown();
+    running = null;
+  };
   return {
     connectionString: `esdb://127.0.0.1:${port}?tls=false`,
     port,
@@ -72,9 +86,10 @@ export async function startEsdbStandIn(options: { port?: number } = {}): Promise
     subscriptionStarts: () => [...subscriptions.starts],
     failAppends: (...list) => faults.add(list),
     appendsReceived: () => faults.received,
-    stop: async () => {
-      subscriptions.dropAll();
-      server.forceShutdown();
+    halt,
+    restart: async () => {
+      if (running === null) running = await serve(port);
     },
+    stop: halt,
   };
 }
