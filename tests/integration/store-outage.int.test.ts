@@ -220,5 +220,29 @@ for (const target of targets) {
       expect(await clients[0]!.heartbeat(silent[0]!)).toBe(200);
       expect(server.app.supervisor.status(silent[0]!)).toBe('online');
     });
+
+    it('stops without waiting for a store that is away, and says what it could not store', async () => {
+      const { store, goAway, comeBack, cleanUp } = await target.open();
+      cleanups.push(cleanUp);
+      const logged: string[] = [];
+      const server = await TestServer.start({ store, log: (line) => logged.push(line) });
+      cleanups.push(comeBack);
+      const admin = new TrpcHttp(server.url, ADMIN_TOKEN);
+      const key: string = (await admin.do('mutation', 'apiKeys.create', { name: 'outage' })).key;
+      const sensorId = await wireSensor(server.url, key).register({ name: 'silent', hostname: 'quiet-host' });
+      await server.settled();
+
+      await goAway();
+      // The registration's own append finds the store away, then the sensor's timer fires: a kept transition.
+      const refused = await admin.mutation('registries.create', { name: 'harbor', url: 'harbor.example' });
+      expect(refused.status).toBe(503);
+      server.clock.increment(OFFLINE_AFTER_MS);
+      expect(server.app.supervisor.status(sensorId)).toBe('offline');
+      await vi.waitFor(() => expect(server.app.writer.availability.backlog).toBeGreaterThanOrEqual(1), WAIT);
+
+      // Resolves although the store never comes back during it (the test's own timeout is the bound).
+      await server.destroy();
+      expect(logged.some((line) => /stopping while the event store is unavailable: \d+ kept events are not stored/.test(line))).toBe(true);
+    });
   });
 }

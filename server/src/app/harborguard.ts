@@ -198,7 +198,12 @@ export class HarborGuard {
     await this.contactCheckpoints.stop();
     this.anchors.stop();
     this.supervisor.stopAll();
-    await this.settled();
+    if (this.writer.availability.available) await this.settled();
+    else {
+      // Kept writes wait for a store that is away; stopping cannot wait for it. They are lost with
+      // the process, and every sensor gets a full threshold at the next start.
+      this.log(`stopping while the event store is unavailable: ${this.writer.availability.backlog} kept events are not stored`);
+    }
     await this.notifier.stop();
     this.liveFeed.close();
     // The read models take in everything stored before they are saved with their checkpoint,
