@@ -147,6 +147,8 @@ export const SensorListInput = z
     registryId: z.string().min(1).max(128).optional(),
     search: z.string().trim().max(200).optional(),
     cursor: z.string().max(1000).optional(),
+    /** The rows just before this cursor (a page's `prev`), instead of after `cursor`. */
+    before: z.string().max(1000).optional(),
     limit: z.number().int().min(1).max(500).default(100),
   })
   .default({ limit: 100 });
