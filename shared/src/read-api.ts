@@ -244,3 +244,10 @@ export interface ActorNames {
   users: { id: string; name: string }[];
   sensors: { id: string; name: string }[];
 }
+
+/** `actors.names`: every sensor's name by default; only the named sensors' when `sensorIds` is given. */
+export const ActorNamesInput = z
+  .object({
+    sensorIds: z.array(z.string().min(1).max(128)).max(500).optional(),
+  })
+  .optional();
