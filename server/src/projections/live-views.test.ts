@@ -97,10 +97,10 @@ describe('live page views', () => {
     const view = open({ sensorIds: ['s2', 's3'], hasPrevious: true });
     await view.settle();
     apply(event('SensorWentOffline', { sensorId: 's1', lastHeartbeatAt: at(0), at: at(2), thresholdMs: 120_000 }, 2));
-    await view.settle();
+    await view.settle(1_000);
     expect(view.received.some((message) => message.stale)).toBe(false);
     apply(registered('s4', 'bz'));
-    await view.settle();
+    await view.settle(1_000);
     expect(view.received.at(-1)).toMatchObject({ sensors: [], stale: true });
   });
 

@@ -17,7 +17,7 @@ import type { ReadQueries } from './read-queries.js';
 export interface LiveViewOptions {
   /** Rows whose only change is a newer last contact are sent at most this often. */
   contactFlushMs?: number;
-  /** Counts that changed without a row on screen changing are sent at most this often. */
+  /** Counts, and word that the page changed, when no row on screen changed: sent at most this often. */
   summaryFlushMs?: number;
 }
 
@@ -31,9 +31,11 @@ interface View {
   /** Rows on screen as last sent. */
   readonly shown: Map<string, SensorRow>;
   readonly pending: Map<string, SensorRow>;
+  /** The page's rows or order may have changed; sent with the next message. */
   stale: boolean;
   summaryChanged: boolean;
-  summaryDue: boolean;
+  /** Send what is waiting now, rows or not. */
+  due: boolean;
   wake: (() => void) | null;
 }
 
@@ -45,7 +47,8 @@ interface Entry {
 /**
  * Live page views for `live.view`: each dashboard page names the rows it shows, and gets only
  * their changes (status at once, a newer last contact at most every `contactFlushMs`), the
- * org's counts, and `stale` when the page's rows or order may have changed. Work per event is
+ * org's counts, and `stale` when the page's rows or order may have changed (with the counts, at
+ * most once per `summaryFlushMs`, unless a row on screen changed). Work per event is
  * bounded by the views of the event's org, never by fleet size.
  */
 export class LiveViews {
@@ -84,7 +87,7 @@ export class LiveViews {
       stillAllowed();
       yield { id: prefix + sent++, change: { sensors: [...view.shown.values()], summary: this.model.summary(orgId), stale: missing || Boolean(input.lastEventId) } };
       while (!signal.aborted) {
-        if (view.pending.size === 0 && !view.stale && !view.summaryDue) {
+        if (view.pending.size === 0 && !view.due) {
           await new Promise<void>((resolve) => (view.wake = resolve));
           view.wake = null;
           continue;
@@ -128,7 +131,7 @@ export class LiveViews {
       pending: new Map(),
       stale: false,
       summaryChanged: false,
-      summaryDue: false,
+      due: false,
       wake: null,
     };
     const views = this.views.get(orgId) ?? new Set<View>();
@@ -141,7 +144,7 @@ export class LiveViews {
     view.pending.clear();
     view.stale = false;
     view.summaryChanged = false;
-    view.summaryDue = false;
+    view.due = false;
     return change;
   }
 
@@ -160,8 +163,8 @@ export class LiveViews {
         view.pending.set(sensorId, row);
         view.wake?.();
       } else if (matchesSensorFilter(sensor, view.filter) && ((registered && countedByFilter(view)) || inRange(view, sensorSortKey(sensor)))) {
+        // Sent with the counts: a busy fleet asks for the page again at most once a tick.
         view.stale = true;
-        view.wake?.();
       }
     }
   }
@@ -172,10 +175,10 @@ export class LiveViews {
     if (!sensor || !views) return;
     for (const view of views) {
       view.summaryChanged = true;
-      if (view.shown.delete(sensorId) || (countedByFilter(view) && matchesSensorFilter(sensor, view.filter))) {
-        view.stale = true;
+      if (view.shown.delete(sensorId)) {
+        view.stale = view.due = true;
         view.wake?.();
-      }
+      } else if (countedByFilter(view) && matchesSensorFilter(sensor, view.filter)) view.stale = true;
     }
   }
 
@@ -199,8 +202,8 @@ export class LiveViews {
   private flushSummaries(): void {
     for (const views of this.views.values()) {
       for (const view of views) {
-        if (!view.summaryChanged) continue;
-        view.summaryDue = true;
+        if (!view.summaryChanged && !view.stale) continue;
+        view.due = true;
         view.wake?.();
       }
     }
