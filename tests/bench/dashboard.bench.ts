@@ -10,8 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -52,14 +51,15 @@ interface Figures {
   heap: number;
 }
 
+/** The benchmark runs what operators run: the compiled service serving the built dashboard. */
 function build(): void {
-  log('building shared, eventstore and server (tsc -b)');
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const result = spawnSync(process.execPath, [tsc, '-b', 'shared', 'eventstore', 'server'], { cwd: ROOT, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('build failed: the benchmark runs the compiled service');
-  if (!existsSync(join(ROOT, 'client/build/index.html'))) {
-    log('building the dashboard');
-    if (spawnSync('npm', ['run', 'build', '-w', 'client'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error('dashboard build failed');
+  const steps = [
+    ['npx', 'tsc', '-b', 'shared', 'eventstore', 'server'],
+    ['npm', 'run', 'build', '-w', 'client'],
+  ];
+  for (const [command, ...args] of steps) {
+    log(`building: ${command} ${args.join(' ')}`);
+    if (spawnSync(command!, args, { cwd: ROOT, stdio: 'inherit' }).status !== 0) throw new Error(`${command} ${args.join(' ')} failed`);
   }
 }
 
@@ -119,7 +119,7 @@ async function badgeShows(page: Page, sensorId: string, status: string): Promise
   return () => pageValue(page, '__hgSeen');
 }
 
-/** A scan starting and ending on the probe, each timed from the answer that stored it to the badge. */
+/** A scan starting and ending on the probe, each timed from the sensor's request to the badge. */
 async function statusChanges(page: Page, admin: TrpcHttp, probe: SensorClient, probeId: string, registryId: string): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < CHANGES / 2; i++) {

@@ -10,7 +10,7 @@ describe('live page view', () => {
   let server: TestServer;
   let admin: TrpcHttp;
   let sensor: SensorClient;
-  const closers: (() => Promise<void>)[] = [];
+  const subscribers: ReturnType<typeof subscribeView>[] = [];
 
   beforeEach(async () => {
     server = await TestServer.start();
@@ -19,13 +19,13 @@ describe('live page view', () => {
   });
 
   afterEach(async () => {
-    while (closers.length) await closers.pop()!();
+    await Promise.all(subscribers.splice(0).map((subscriber) => subscriber.close()));
     await server.destroy();
   });
 
   function view(input: LiveViewInput, token = ADMIN_TOKEN) {
     const subscriber = subscribeView(server.url, token, input);
-    closers.push(() => subscriber.close());
+    subscribers.push(subscriber);
     return subscriber;
   }
 
