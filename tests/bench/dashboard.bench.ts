@@ -203,7 +203,22 @@ async function signIn(browser: Browser, url: string, adminToken: string): Promis
   return page;
 }
 
+/** Waits until the read models hold every event stored so far; returns how long that took, in seconds. */
+async function projectionsCaughtUp(client: JsonClient): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const { json } = await client.call('GET', '/readyz', undefined);
+    const projections = (json as { checks?: { projections?: string } }).checks?.projections ?? '';
+    if (projections.startsWith('caught up') && !projections.includes('behind')) return (performance.now() - started) / 1000;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 interface Run {
+  /** First rows right after the last registration, while the service still takes the burst in. */
+  burst: number[];
+  /** Seconds from the last registration until the read models had caught up. */
+  settleSeconds: number;
   small: Figures;
   large: Figures;
   loaded: Figures;
@@ -242,6 +257,10 @@ async function run(): Promise<Run> {
 
     await register(client, apiKey, SMALL - 1, SENSORS - 1, ids);
     page = await signIn(browser, server.url, adminToken);
+    log(`first rows right after the registrations, then waiting for the read models`);
+    const burst: number[] = [];
+    for (let i = 0; i < LOADS; i++) burst.push((await firstRows(page, server.url)).ms);
+    const settleSeconds = await projectionsCaughtUp(client);
     log(`measuring at ${fmt(SENSORS)} sensors`);
     const large = await measure(page, server.url, admin, probe, probeId, registryId);
     log(`measuring at ${fmt(SENSORS)} sensors with every sensor heartbeating every ${HEARTBEAT_INTERVAL_S} s`);
@@ -249,7 +268,7 @@ async function run(): Promise<Run> {
     const loaded = await measure(page, server.url, admin, probe, probeId, registryId);
     const heartbeatRate = await load.stop();
     client.close();
-    return { small, large, loaded, heartbeatRate };
+    return { burst, settleSeconds, small, large, loaded, heartbeatRate };
   } finally {
     await browser?.close();
     await server?.stop();
@@ -257,7 +276,7 @@ async function run(): Promise<Run> {
   }
 }
 
-function write({ small, large, loaded, heartbeatRate }: Run): string {
+function write({ burst, settleSeconds, small, large, loaded, heartbeatRate }: Run): string {
   const machine = machineInfo(ROOT);
   const ms = (xs: number[]) => `${fmt(median(xs))} ms median, ${fmt(worst(xs))} ms worst`;
   const verdict = (ok: boolean) => (ok ? '**pass**' : '**miss**');
@@ -267,6 +286,13 @@ function write({ small, large, loaded, heartbeatRate }: Run): string {
   const kib = (f: Figures) => `${fmt(f.listBytes / 1024, 1)} KiB`;
   const rows = [
     ['Navigation to the first rows on screen (full page load, signed in)', ms(small.firstRows), ms(large.firstRows), ms(loaded.firstRows), `≤ ${fmt(GOAL_MS)} ms: ${within((f) => f.firstRows)}`],
+    [
+      'The same, right after the last of the registrations (the service still taking them in)',
+      '—',
+      ms(burst),
+      '—',
+      `≤ ${fmt(GOAL_MS)} ms: ${verdict(worst(burst) <= GOAL_MS)}`,
+    ],
     ['Sensor request causing a status change sent → badge on screen (scan starts / ends)', ms(small.statusShown), ms(large.statusShown), ms(loaded.statusShown), `≤ ${fmt(GOAL_MS)} ms: ${within((f) => f.statusShown)}`],
     ['JS heap after garbage collection', mib(small), mib(large), mib(loaded), `independent of fleet size (×${fmt(heapRatio, 2)}): ${verdict(heapRatio < 1.2)}`],
     ['`sensors.list` answer the page loads (decoded)', kib(small), kib(large), kib(loaded), 'one page of 50 rows'],
@@ -284,7 +310,9 @@ function write({ small, large, loaded, heartbeatRate }: Run): string {
     '| --- | --- | --- | --- | --- |',
     ...rows.map((row) => `| ${row.join(' | ')} |`),
     '',
-    `Raw (ms): first rows ${SMALL}: ${small.firstRows.map((x) => fmt(x)).join(', ')}; ${SENSORS}: ${large.firstRows.map((x) => fmt(x)).join(', ')}; heartbeating: ${loaded.firstRows.map((x) => fmt(x)).join(', ')}.`,
+    `The read models had taken in the registrations ${fmt(settleSeconds, 1)} s after the loads right after the last one; the ${fmt(SENSORS)} columns were measured after that.`,
+    '',
+    `Raw (ms): right after the registrations: ${burst.map((x) => fmt(x)).join(', ')}; first rows ${SMALL}: ${small.firstRows.map((x) => fmt(x)).join(', ')}; ${SENSORS}: ${large.firstRows.map((x) => fmt(x)).join(', ')}; heartbeating: ${loaded.firstRows.map((x) => fmt(x)).join(', ')}.`,
     `Status ${SMALL}: ${small.statusShown.join(', ')}; ${SENSORS}: ${large.statusShown.join(', ')}; heartbeating: ${loaded.statusShown.join(', ')}.`,
     '',
   ].join('\n');
