@@ -147,6 +147,8 @@ export const SensorListInput = z
     registryId: z.string().min(1).max(128).optional(),
     search: z.string().trim().max(200).optional(),
     cursor: z.string().max(1000).optional(),
+    /** The rows just before this cursor (a page's `prev`), instead of after `cursor`. */
+    before: z.string().max(1000).optional(),
     limit: z.number().int().min(1).max(500).default(100),
   })
   .default({ limit: 100 });
@@ -242,3 +244,10 @@ export interface ActorNames {
   users: { id: string; name: string }[];
   sensors: { id: string; name: string }[];
 }
+
+/** `actors.names`: every sensor's name by default; only the named sensors' when `sensorIds` is given. */
+export const ActorNamesInput = z
+  .object({
+    sensorIds: z.array(z.string().min(1).max(128)).max(500).optional(),
+  })
+  .optional();

@@ -37,6 +37,11 @@ describe('access: names, own token and orgs', () => {
     const { id: orgId } = await admin.do<{ id: string }>('mutation', 'orgs.create', { name: 'acme' });
     const acme = admin.as((await admin.do<{ token: string }>('mutation', 'tokens.create', { role: 'auditor', name: 'acme auditor', orgId })).token);
     expect(await acme.do<ActorNames>('query', 'actors.names')).toEqual({ users: [{ id: expect.any(String), name: 'acme auditor' }], sensors: [] });
+    // Asked by id, names come only for the asker's own sensors that exist.
+    const other = await wireSensor(server.url, key).register({ name: 'edge-02', hostname: 'edge-02.internal' });
+    expect((await admin.do<ActorNames>('query', 'actors.names', { sensorIds: [other, 'no-such-sensor'] })).sensors).toEqual([{ id: other, name: 'edge-02' }]);
+    expect((await admin.do<ActorNames>('query', 'actors.names', { sensorIds: [] })).sensors).toEqual([]);
+    expect((await acme.do<ActorNames>('query', 'actors.names', { sensorIds: [sensorId, other] })).sensors).toEqual([]);
   });
 
   it('lists orgs for admins of the default org only', async () => {

@@ -1,17 +1,24 @@
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import WebSocket from 'ws';
-import type { FleetChange } from '@harborguard/shared';
+import type { FleetChange, LiveViewChange, LiveViewInput } from '@harborguard/shared';
 import type { AppRouter } from '../../server/src/api/app-router.js';
 
-export interface LiveMessage {
+export interface LiveMessage<T = FleetChange> {
   id: string;
-  data: FleetChange;
+  data: T;
   receivedAt: number;
 }
 
-/** A `live.fleet` subscriber over WebSocket, authenticated with connection params, collecting what it receives. */
-export function subscribeFleet(baseUrl: string, token: string, lastEventId?: string) {
-  const messages: LiveMessage[] = [];
+type Client = ReturnType<typeof createTRPCClient<AppRouter>>;
+interface Handlers {
+  onStarted(): void;
+  onData(message: { id: string; data: unknown }): void;
+  onError(error: Error): void;
+}
+
+/** A subscriber over WebSocket, authenticated with connection params, collecting what it receives. */
+function liveSubscriber<T>(baseUrl: string, token: string, open: (client: Client, handlers: Handlers) => { unsubscribe(): void }) {
+  const messages: LiveMessage<T>[] = [];
   const errors: Error[] = [];
   const wsClient = createWSClient({
     url: `${baseUrl.replace(/^http/, 'ws')}/api/trpc`,
@@ -23,9 +30,9 @@ export function subscribeFleet(baseUrl: string, token: string, lastEventId?: str
   const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
   let started: () => void;
   const ready = new Promise<void>((resolve) => (started = resolve));
-  const subscription = client.live.fleet.subscribe(lastEventId === undefined ? {} : { lastEventId }, {
+  const subscription = open(client, {
     onStarted: () => started(),
-    onData: (message) => messages.push({ id: message.id, data: message.data as FleetChange, receivedAt: Date.now() }),
+    onData: (message) => messages.push({ id: message.id, data: message.data as T, receivedAt: Date.now() }),
     onError: (error) => errors.push(error),
   });
   return {
@@ -33,13 +40,13 @@ export function subscribeFleet(baseUrl: string, token: string, lastEventId?: str
     errors,
     ready,
     /** Waits (bounded) until a message matches. */
-    async waitFor(match: (message: LiveMessage) => boolean, timeoutMs = 5_000): Promise<LiveMessage> {
+    async waitFor(match: (message: LiveMessage<T>) => boolean, timeoutMs = 5_000): Promise<LiveMessage<T>> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const found = messages.find(match);
         if (found) return found;
         if (errors.length) throw errors[0];
-        if (Date.now() > deadline) throw new Error(`no matching live message within ${timeoutMs} ms; got ${JSON.stringify(messages.map((m) => m.data.kind))}`);
+        if (Date.now() > deadline) throw new Error(`no matching live message within ${timeoutMs} ms; got ${JSON.stringify(messages.map((m) => m.data)).slice(0, 2000)}`);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },
@@ -56,6 +63,16 @@ export function subscribeFleet(baseUrl: string, token: string, lastEventId?: str
       await wsClient.close();
     },
   };
+}
+
+/** A `live.fleet` subscriber. */
+export function subscribeFleet(baseUrl: string, token: string, lastEventId?: string) {
+  return liveSubscriber<FleetChange>(baseUrl, token, (client, handlers) => client.live.fleet.subscribe(lastEventId === undefined ? {} : { lastEventId }, handlers));
+}
+
+/** A `live.view` subscriber: one page of the sensor list. */
+export function subscribeView(baseUrl: string, token: string, input: LiveViewInput) {
+  return liveSubscriber<LiveViewChange>(baseUrl, token, (client, handlers) => client.live.view.subscribe(input, handlers));
 }
 
 export const sensorOf = (message: LiveMessage) => (message.data.kind === 'sensor' ? message.data.sensor : undefined);

@@ -5,17 +5,19 @@ import { createApi, type Api } from './api/api';
 import { connect, type Connection } from './api/client';
 import { hasRole } from './api/session';
 import { LiveFleet } from './fleet/live-fleet.svelte';
-import { sensorLabel } from './sensor-label';
+import { SensorNames } from './sensor-names.svelte';
 
-/** What every signed-in page shares: who is signed in, the API, and the live fleet. */
+/** What every signed-in page shares: who is signed in, the API, the live connection and the org's counts. */
 export class Dashboard {
   readonly api: Api;
   readonly fleet: LiveFleet;
   readonly #connection: Connection;
   /** The org's registries as last loaded by any page (for names). */
   registries = $state.raw<RegistryRow[]>([]);
-  /** Names of the org's people and sensors (deleted ones too), for the causes of events. */
-  actorNames = $state.raw<{ users: Map<string, string>; sensors: Map<string, string> }>({ users: new Map(), sensors: new Map() });
+  /** Names of the org's people, for the causes of events. */
+  actorNames = $state.raw<{ users: Map<string, string> }>({ users: new Map() });
+  /** Names of the sensors pages mention (deleted ones too), fetched as needed. */
+  readonly sensorNames: SensorNames;
 
   constructor(readonly whoami: Whoami) {
     let fleet: LiveFleet | null = null;
@@ -23,14 +25,15 @@ export class Dashboard {
     this.api = createApi(this.#connection.trpc);
     fleet = this.fleet = new LiveFleet(this.api);
     this.fleet.start();
+    this.sensorNames = new SensorNames(async (ids) => (await this.api.actorNames(ids)).sensors);
     void this.refreshActorNames();
   }
 
-  /** Loads the names of the org's people and sensors; without them, causes show as ids. */
+  /** Loads the names of the org's people; without them, causes show as ids. */
   async refreshActorNames(): Promise<void> {
     try {
-      const names: ActorNames = await this.api.actorNames();
-      this.actorNames = { users: new Map(names.users.map((u) => [u.id, u.name])), sensors: new Map(names.sensors.map((s) => [s.id, s.name])) };
+      const names: ActorNames = await this.api.actorNames([]);
+      this.actorNames = { users: new Map(names.users.map((u) => [u.id, u.name])) };
     } catch {
       // Causes keep showing their ids.
     }
@@ -45,10 +48,7 @@ export class Dashboard {
   /** A sensor's or registry's name for an id, when known. */
   readonly nameOf: NameOf = (kind, id) => {
     if (kind === 'user') return this.actorNames.users.get(id) ?? null;
-    if (kind === 'sensor') {
-      const sensor = this.fleet.get(id);
-      return sensor ? sensorLabel(sensor) : (this.actorNames.sensors.get(id) ?? null);
-    }
+    if (kind === 'sensor') return this.sensorNames.get(id);
     return this.registries.find((registry) => registry.id === id)?.name ?? null;
   };
 
@@ -62,6 +62,7 @@ export class Dashboard {
 
   close(): void {
     this.fleet.stop();
+    this.sensorNames.stop();
     this.#connection.close();
   }
 }

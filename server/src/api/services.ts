@@ -5,6 +5,7 @@ import type { RegistryService } from '../app/registry-service.js';
 import type { HarborGuardOptions } from '../app/harborguard.js';
 import type { ReadQueries } from '../projections/read-queries.js';
 import type { LiveFeed } from '../projections/live-feed.js';
+import type { LiveViews } from '../projections/live-views.js';
 import type { NotificationService } from '../notifications/notification-service.js';
 import type { AuditQueries } from '../projections/audit-queries.js';
 import type { HeapWatch } from '../runtime/heap-watch.js';
@@ -27,6 +28,8 @@ export interface ApiServices {
   readonly registries: Pick<RegistryService, 'create' | 'setSchedule' | 'delete'>;
   readonly queries: Pick<ReadQueries, 'apiKeys' | 'summary' | 'auditEvents' | 'job' | 'jobs' | 'registries' | 'registry' | 'listSensors' | 'sensorDetail' | 'sensorRow' | 'ownSensor'>;
   readonly liveFeed: Pick<LiveFeed, 'subscribe'>;
+  /** Live page views: the rows a page shows, and the org's counts. */
+  readonly liveViews: Pick<LiveViews, 'subscribe'>;
   readonly notifications: Pick<
     NotificationService,
     'createChannel' | 'updateChannel' | 'deleteChannel' | 'listChannels' | 'testChannel' | 'createRule' | 'deleteRule' | 'listRules' | 'createSilence' | 'deleteSilence' | 'listSilences' | 'deliveries' | 'retry'

@@ -3,7 +3,7 @@ import type { ActorNames, Me, OrgRow, Role, SessionRow, TokenRow } from '@harbor
 import { apiKeyDecider, checkApiKey, checkToken, checkTokenOrg, DEFAULT_ORG_ID, orgDecider, tokenDecider } from '../domain/credentials.js';
 import { AppError } from '../domain/errors.js';
 import { sessionDecider, type Session } from '../domain/session.js';
-import { apiKeyStream, orgStream, sessionStream, tokenStream } from '../domain/streams.js';
+import { apiKeyStream, orgStream, sensorStream, sessionStream, tokenStream } from '../domain/streams.js';
 import type { WriteContext } from '../core/event-writer.js';
 import type { Services } from './services.js';
 import { newApiKey, newSessionSecret, newUserToken, SESSION_SECRET_PREFIX, secretPrefix, sha256Hex } from './secrets.js';
@@ -238,10 +238,11 @@ export class AccessService {
   }
 
   /** Names of the org's people and sensors, for the causes of events. */
-  actorNames(principal: UserPrincipal): ActorNames {
+  actorNames(principal: UserPrincipal, sensorIds?: readonly string[]): ActorNames {
     const { states } = this.services;
     const users = [...states.all('token')].filter((t) => t.orgId === principal.orgId).map(({ id, name }) => ({ id, name }));
-    const sensors = [...states.all('sensor')].filter((s) => s.orgId === principal.orgId).map((s) => ({ id: s.id, name: s.name || s.hostname || s.id }));
+    const named = sensorIds === undefined ? [...states.all('sensor')] : sensorIds.map((id) => states.state('sensor', sensorStream(id)));
+    const sensors = named.flatMap((s) => (s !== null && s.orgId === principal.orgId ? [{ id: s.id, name: s.name || s.hostname || s.id }] : []));
     return { users, sensors };
   }
 

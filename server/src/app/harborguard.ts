@@ -21,6 +21,7 @@ import { MemoryReadModelStore, type ReadModelStore } from '../projections/read-m
 import { Projector } from '../projections/projector.js';
 import { ReadQueries } from '../projections/read-queries.js';
 import { LiveFeed } from '../projections/live-feed.js';
+import { LiveViews, type LiveViewOptions } from '../projections/live-views.js';
 import { randomBytes } from 'node:crypto';
 import { Notifier, notifierOptions, type NotificationSettings } from '../notifications/notifier.js';
 import { NotificationService } from '../notifications/notification-service.js';
@@ -60,6 +61,8 @@ export interface HarborGuardOptions {
   heapWatch?: HeapWatch;
   /** Events kept for an event store that is away before readiness reports the backlog (default 200 000). */
   storeBacklogLimit?: number;
+  /** How often live page views send last contacts and counts (defaults: 5 s and 1 s). */
+  liveViews?: LiveViewOptions;
 }
 
 const REBUILD_PAGE = 5_000;
@@ -91,6 +94,8 @@ export class HarborGuard {
   readonly projector: Projector;
   readonly queries: ReadQueries;
   readonly liveFeed: LiveFeed;
+  /** Live page views: changes to the rows a dashboard page shows, and the org's counts. */
+  readonly liveViews: LiveViews;
   /** Notifications: a checkpointed consumer of the log sending to each org's channels. */
   readonly notifier: Notifier;
   readonly notifications: NotificationService;
@@ -142,6 +147,8 @@ export class HarborGuard {
     });
     this.projector.onChange((changes, event) => this.liveFeed.onRowChanges(changes, event));
     this.supervisor.contactListener = (id) => this.liveFeed.onContact(id);
+    this.liveViews = new LiveViews(this.readModel, this.queries, options.liveViews);
+    this.projector.onChange((changes, event) => this.liveViews.onRowChanges(changes, event));
     const secretBox = new SecretBox(options.notifications?.secretKey ?? randomBytes(32));
     this.notifier = new Notifier(options.store, this.writer, this.states, this.clock, this.log, notifierOptions(options.notifications ?? {}, secretBox));
     this.notifications = new NotificationService(services.handler, this.states, this.clock, secretBox, this.notifier.deliverer);
@@ -206,6 +213,7 @@ export class HarborGuard {
     }
     await this.notifier.stop();
     this.liveFeed.close();
+    this.liveViews.close();
     // The read models take in everything stored before they are saved with their checkpoint,
     // however busy the machine: a start right after has nothing to catch up.
     await this.projector.waitFor(this.writer.lastPosition, STOP_CATCH_UP_MS);

@@ -12,6 +12,7 @@ import {
   type Page,
   type RegistryRow,
   type SensorDetail,
+  type SensorListPage,
   type SensorListQuery,
   type SensorRow,
   type SensorSortKey,
@@ -20,6 +21,7 @@ import { InvalidPosition, type AllFilter, type EventStore, type RecordedEvent } 
 import { AppError } from '../domain/errors.js';
 import type { ReadModels } from './read-models.js';
 import { toJobRow, type Sensor } from './records.js';
+import { firstAfter, listPage, type ListScope } from './sensor-list-page.js';
 
 /** The live part of a row: what the sensor's actor knows that is not an event. */
 export type LiveSensor = (sensorId: string) => { lastContactAt: number } | undefined;
@@ -87,48 +89,47 @@ export class ReadQueries {
     };
   }
 
-  /** Offline first, then by name; filtered; paged by a cursor that survives changes between pages. */
-  listSensors(orgId: string, query: SensorListQuery): Page<SensorRow> & { total: number } {
+  /**
+   * Offline first, then by name; filtered; paged by cursors that survive changes between pages:
+   * `cursor` gives the rows after a page, `before` the rows before one.
+   */
+  listSensors(orgId: string, query: SensorListQuery): SensorListPage {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isSortKey);
-    const search = normalizeSearch(query.search);
-    // Candidates in list order: a registry's own sensors, or the whole org's.
-    let ids: readonly string[];
-    let start: number;
-    if (query.registryId !== undefined) {
-      const bound = this.model.sensors.boundSensorIds(query.registryId).map((id) => this.model.sensors.sensors.get(id)!).filter((sensor) => sensor.orgId === orgId);
-      const keyed = bound.map((sensor) => ({ id: sensor.id, key: sensorSortKey(sensor) })).sort((a, b) => compareSensorKeys(a.key, b.key));
-      ids = keyed.map((entry) => entry.id);
-      start = after === undefined ? 0 : keyed.filter((entry) => compareSensorKeys(entry.key, after) <= 0).length;
-    } else {
-      ({ ids, start } = this.model.sensors.inOrder(orgId, after));
-      // Offline sensors come first: connected ones start past the last offline key.
-      if (query.status !== undefined && query.status !== 'offline') start = Math.max(start, this.model.sensors.inOrder(orgId, LAST_OFFLINE_KEY).start);
-    }
-    const matches = (sensor: Sensor) => (query.status === undefined || sensor.status === query.status) && (search === undefined || this.searchText(sensor).includes(search));
-
-    const items: SensorRow[] = [];
-    let last: Sensor | undefined;
-    let more = false;
-    for (let i = start; i < ids.length; i++) {
-      const sensor = this.model.sensors.sensors.get(ids[i]!)!;
-      if (query.status === 'offline' && sensor.status !== 'offline' && query.registryId === undefined) break;
-      if (!matches(sensor)) continue;
-      if (items.length === query.limit) {
-        more = true;
-        break;
-      }
-      items.push(this.sensorRow(sensor));
-      last = sensor;
-    }
-
+    const before = query.before === undefined ? undefined : decodeCursor(query.before, isSortKey);
+    const scope = this.listScope(orgId, query);
+    const page = listPage(scope, before === undefined ? { after } : { before }, query.limit);
     let total: number;
-    if (search === undefined && query.status === undefined) total = ids.length;
+    const search = normalizeSearch(query.search);
+    if (search === undefined && query.status === undefined) total = scope.ids.length;
     else if (search === undefined && query.registryId === undefined) total = this.model.summary(orgId)[query.status!];
     else {
       total = 0;
-      for (const id of ids) if (matches(this.model.sensors.sensors.get(id)!)) total++;
+      for (let i = scope.lo; i < scope.hi; i++) if (scope.matches(scope.sensor(scope.ids[i]!))) total++;
     }
-    return { items, next: more && last ? encodeCursor(sensorSortKey(last)) : null, total };
+    return {
+      items: page.rows.map((sensor) => this.sensorRow(sensor)),
+      next: page.next === null ? null : encodeCursor(page.next),
+      prev: page.prev === null ? null : encodeCursor(page.prev),
+      total,
+    };
+  }
+
+  /** The candidates of a list in list order: a registry's own sensors, or the whole org's. */
+  private listScope(orgId: string, query: SensorListQuery): ListScope {
+    const search = normalizeSearch(query.search);
+    const sensor = (id: string) => this.model.sensors.sensors.get(id)!;
+    const matches = (row: Sensor) => (query.status === undefined || row.status === query.status) && (search === undefined || this.searchText(row).includes(search));
+    if (query.registryId !== undefined) {
+      const bound = this.model.sensors.boundSensorIds(query.registryId).map(sensor).filter((row) => row.orgId === orgId);
+      const keyed = bound.map((row) => ({ id: row.id, key: sensorSortKey(row) })).sort((a, b) => compareSensorKeys(a.key, b.key));
+      return { ids: keyed.map((entry) => entry.id), lo: 0, hi: keyed.length, sensor, matches };
+    }
+    const { ids } = this.model.sensors.inOrder(orgId);
+    const scope: ListScope = { ids, lo: 0, hi: ids.length, sensor, matches };
+    // Offline sensors come first: connected ones start past the last offline key.
+    if (query.status === 'offline') scope.hi = firstAfter(scope, LAST_OFFLINE_KEY);
+    else if (query.status !== undefined) scope.lo = firstAfter(scope, LAST_OFFLINE_KEY);
+    return scope;
   }
 
   /** The shared search text of a sensor, kept until its name or host changes. */

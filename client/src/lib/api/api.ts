@@ -14,11 +14,12 @@ import type {
   FleetSummary,
   JobRow,
   JobType,
-  Page,
+  LiveViewChange,
+  LiveViewInput,
   RegistryRow,
   SensorDetail,
   SensorListInput,
-  SensorRow,
+  SensorListPage,
   Whoami,
 } from '@harborguard/shared';
 import type { TrpcClient } from './client';
@@ -28,6 +29,11 @@ export interface LiveFleetHandlers {
   onData(id: string, change: FleetChange): void;
   onError(error: unknown): void;
   onStarted?(): void;
+}
+
+export interface LiveViewHandlers {
+  onData(change: LiveViewChange): void;
+  onError(error: unknown): void;
 }
 
 export interface Subscription {
@@ -45,7 +51,7 @@ export function createApi(trpc: TrpcClient) {
     whoami: (): Promise<Whoami> => trpc.session.whoami.query(),
     fleetSummary: (): Promise<FleetSummary> => trpc.fleet.summary.query(),
 
-    listSensors: (input: SensorListInput): Promise<Page<SensorRow> & { total: number }> => trpc.sensors.list.query(input),
+    listSensors: (input: SensorListInput): Promise<SensorListPage> => trpc.sensors.list.query(input),
     getSensor: async (input: { id: string; jobsCursor?: string; auditCursor?: string; limit?: number }): Promise<SensorDetail> => {
       const detail = await trpc.sensors.get.query(input);
       return { ...detail, auditTrail: { items: detail.auditTrail.items.map(auditEvent), next: detail.auditTrail.next } };
@@ -81,7 +87,8 @@ export function createApi(trpc: TrpcClient) {
 
     // Settings → Access
     me: (): Promise<Me> => trpc.session.me.query(),
-    actorNames: (): Promise<ActorNames> => trpc.actors.names.query(),
+    /** People's names, and the names of the sensors asked for (every sensor's without `sensorIds`). */
+    actorNames: (sensorIds?: string[]): Promise<ActorNames> => trpc.actors.names.query(sensorIds ? { sensorIds } : undefined),
     listTokens: (): Promise<TokenRow[]> => trpc.tokens.list.query(),
     createToken: (input: { name: string; role: Role; orgId?: string }): Promise<{ id: string; token: string }> => trpc.tokens.create.mutate(input),
     revokeToken: (id: string) => trpc.tokens.revoke.mutate({ id }),
@@ -102,6 +109,14 @@ export function createApi(trpc: TrpcClient) {
           onError: (error) => handlers.onError(error),
         },
       );
+    },
+
+    /** One page of sensors, live: changes to the rows named, the org's counts, and when the page is stale. */
+    liveView(input: LiveViewInput, handlers: LiveViewHandlers): Subscription {
+      return trpc.live.view.subscribe(input, {
+        onData: (message) => handlers.onData(message.data),
+        onError: (error) => handlers.onError(error),
+      });
     },
   };
 }

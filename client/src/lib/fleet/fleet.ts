@@ -1,94 +1,62 @@
-import { compareSensors, matchesSensor, normalizeSearch, sensorMovesInList, type FleetChange, type FleetSummary, type SensorRow, type SensorStatus } from '@harborguard/shared';
+import { sensorMovesInList, type SensorRow, type SensorStatus } from '@harborguard/shared';
 
-/**
- * The dashboard orders and searches sensors with the server's own `compareSensors` and
- * `matchesSensor` (from the shared workspace), so a live view and a page of `sensors.list`
- * agree row for row.
- */
-
-export interface SensorFilter {
+/** What a Sensors page shows: a filter, and where the page starts (after `cursor`, or just before `before`). */
+export interface SensorQuery {
   status?: SensorStatus | undefined;
   registryId?: string | undefined;
-  /** Case-insensitive substring of the name, the host or the id. */
   search?: string | undefined;
+  cursor?: string | undefined;
+  before?: string | undefined;
+  /** The page's number, for display only (1 when absent). */
+  page?: number | undefined;
 }
 
-export function matchesFilter(sensor: SensorRow, filter: SensorFilter): boolean {
-  if (filter.status && sensor.status !== filter.status) return false;
-  if (filter.registryId && sensor.registry?.id !== filter.registryId) return false;
-  return matchesSensor(sensor, filter.search);
+const STATUSES: readonly string[] = ['online', 'scanning', 'offline'];
+
+/** The query a Sensors page link names, e.g. /sensors?status=offline&registry=<id>&q=edge&after=<cursor>&page=3. */
+export function queryFromUrl(params: URLSearchParams): SensorQuery {
+  const status = params.get('status');
+  const page = Number(params.get('page'));
+  return {
+    status: status !== null && STATUSES.includes(status) ? (status as SensorStatus) : undefined,
+    registryId: params.get('registry') || undefined,
+    search: params.get('q')?.trim() || undefined,
+    cursor: params.get('after') || undefined,
+    before: params.get('before') || undefined,
+    page: Number.isInteger(page) && page > 1 ? page : undefined,
+  };
 }
 
-/** The rows to show: filtered, in list order. */
-export function visibleSensors(sensors: Iterable<SensorRow>, filter: SensorFilter): SensorRow[] {
-  return filterSensors([...sensors].sort(compareSensors), filter);
+/** The link of a Sensors page query (the inverse of `queryFromUrl`). */
+export function urlOfQuery(query: SensorQuery): string {
+  const params = new URLSearchParams();
+  if (query.status) params.set('status', query.status);
+  if (query.registryId) params.set('registry', query.registryId);
+  if (query.search?.trim()) params.set('q', query.search.trim());
+  if (query.cursor) params.set('after', query.cursor);
+  else if (query.before) params.set('before', query.before);
+  if (query.page && query.page > 1) params.set('page', String(query.page));
+  const text = params.toString();
+  return text ? `/sensors?${text}` : '/sensors';
 }
 
-/** Filters rows that are already in list order, keeping that order. */
-export function filterSensors(sorted: readonly SensorRow[], filter: SensorFilter): SensorRow[] {
-  if (!filter.status && !filter.registryId && normalizeSearch(filter.search) === undefined) return sorted.slice();
-  return sorted.filter((sensor) => matchesFilter(sensor, filter));
-}
-
-/**
- * Applies changes to `rows` (in place) and returns the fleet in list order. Most live changes
- * are heartbeats that move nothing: then the order is kept and only the changed rows are
- * swapped in (linear), instead of sorting the whole fleet again.
- */
-export function mergeChanges(rows: Map<string, SensorRow>, sorted: readonly SensorRow[], changes: readonly FleetChange[]): SensorRow[] {
-  let reorder = sorted.length !== rows.size;
-  for (const change of changes) {
-    if (reorder) break;
-    if (change.kind !== 'sensor') reorder = true;
-    else {
-      const before = rows.get(change.sensor.id);
-      if (!before || sensorMovesInList(before, change.sensor)) reorder = true;
-    }
-  }
-  applyChanges(rows, changes);
-  if (reorder) return [...rows.values()].sort(compareSensors);
-  return sorted.map((sensor) => rows.get(sensor.id) ?? sensor);
-}
-
-export function summarize(sensors: Iterable<SensorRow>): FleetSummary {
-  const summary: FleetSummary = { total: 0, online: 0, scanning: 0, offline: 0, sharedHosts: 0 };
-  // Connected sensors per host: a host with more than one is shared.
-  const onHost = new Map<string, number>();
-  for (const sensor of sensors) {
-    summary.total += 1;
-    summary[sensor.status] += 1;
-    if (sensor.status !== 'offline' && sensor.hostname !== '') onHost.set(sensor.hostname, (onHost.get(sensor.hostname) ?? 0) + 1);
-  }
-  for (const count of onHost.values()) if (count > 1) summary.sharedHosts += 1;
-  return summary;
+/** The page's rows with the live versions of those that changed, in the same places. */
+export function withChanges(rows: readonly SensorRow[], changed: readonly SensorRow[]): SensorRow[] {
+  if (changed.length === 0) return rows.slice();
+  const byId = new Map(changed.map((row) => [row.id, row]));
+  return rows.map((row) => byId.get(row.id) ?? row);
 }
 
 /**
- * Applies one live change to the fleet, in place: a sensor row replaces its previous version
- * (or joins), a removal drops it, a reset replaces every row. Returns the fleet summary the
- * server sent with the change.
+ * Whether rows as they are now (`current`) make a fetched page out of date: a row is gone,
+ * moved in the list, or changed status (a status filter may no longer hold).
  */
-export function applyChange(rows: Map<string, SensorRow>, change: FleetChange): FleetSummary {
-  switch (change.kind) {
-    case 'sensor':
-      rows.set(change.sensor.id, change.sensor);
-      break;
-    case 'removed':
-      rows.delete(change.sensorId);
-      break;
-    case 'reset':
-      rows.clear();
-      for (const sensor of change.sensors) rows.set(sensor.id, sensor);
-      break;
-  }
-  return change.summary;
-}
-
-/** Applies a batch of changes in order; the last summary wins (null for an empty batch). */
-export function applyChanges(rows: Map<string, SensorRow>, changes: readonly FleetChange[]): FleetSummary | null {
-  let summary: FleetSummary | null = null;
-  for (const change of changes) summary = applyChange(rows, change);
-  return summary;
+export function pageOutdated(fetched: readonly SensorRow[], current: readonly SensorRow[]): boolean {
+  const now = new Map(current.map((row) => [row.id, row]));
+  return fetched.some((row) => {
+    const later = now.get(row.id);
+    return later === undefined || later.status !== row.status || sensorMovesInList(row, later);
+  });
 }
 
 /** A registry binding needs attention: it was lost, or the registry is in ERROR. */

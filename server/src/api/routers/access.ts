@@ -1,4 +1,4 @@
-import { CreateOrgInput, CreateTokenInput, EndAllSessionsInput, IdInput, ListSessionsInput } from '@harborguard/shared';
+import { ActorNamesInput, CreateOrgInput, CreateTokenInput, EndAllSessionsInput, IdInput, ListSessionsInput } from '@harborguard/shared';
 import { adminProcedure, auditorProcedure, router } from '../trpc.js';
 
 export const tokensRouter = router({
@@ -30,6 +30,9 @@ export const sessionsRouter = router({
 });
 
 export const actorsRouter = router({
-  /** Names of the org's people and sensors, so the causes of events read as names. */
-  names: auditorProcedure.query(({ ctx }) => ctx.app.access.actorNames(ctx.user)),
+  /**
+   * Names of the org's people and sensors, so the causes of events read as names; a dashboard
+   * of a large fleet names the sensors it needs names for.
+   */
+  names: auditorProcedure.input(ActorNamesInput).query(({ ctx, input }) => ctx.app.access.actorNames(ctx.user, input?.sensorIds)),
 });

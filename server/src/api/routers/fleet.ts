@@ -1,5 +1,5 @@
 import { tracked } from '@trpc/server';
-import { AuditEventsInput, LiveFleetInput } from '@harborguard/shared';
+import { AuditEventsInput, LiveFleetInput, LiveViewInput } from '@harborguard/shared';
 import { asTrpcError, auditorProcedure, router } from '../trpc.js';
 import { auditHistoryProcedures } from './audit.js';
 
@@ -23,17 +23,30 @@ export const liveRouter = router({
    * last message (tRPC does so as `lastEventId`) and get what they missed, then live.
    */
   fleet: auditorProcedure.input(LiveFleetInput).subscription(async function* ({ ctx, input, signal }) {
-    const { app, authorization } = ctx;
-    // A token revoked while the subscription runs ends it at the next message, as unauthorised.
-    const stillAllowed = () => {
-      try {
-        app.access.authenticateUser(authorization);
-      } catch (error) {
-        throw asTrpcError(error);
-      }
-    };
-    for await (const entry of app.liveFeed.subscribe(ctx.user.orgId, input.lastEventId, signal ?? new AbortController().signal, stillAllowed)) {
+    const { app } = ctx;
+    for await (const entry of app.liveFeed.subscribe(ctx.user.orgId, input.lastEventId, signal ?? new AbortController().signal, stillAllowed(ctx))) {
+      yield tracked(entry.id, entry.change);
+    }
+  }),
+  /**
+   * One page of the sensor list, live: the client names the sensors it shows (and the filter it
+   * fetched them with) and gets their changes, the org's counts, and `stale` when the page
+   * itself may have changed. A new page is a new subscription.
+   */
+  view: auditorProcedure.input(LiveViewInput).subscription(async function* ({ ctx, input, signal }) {
+    for await (const entry of ctx.app.liveViews.subscribe(ctx.user.orgId, input, signal ?? new AbortController().signal, stillAllowed(ctx))) {
       yield tracked(entry.id, entry.change);
     }
   }),
 });
+
+/** A token revoked while a subscription runs ends it at the next message, as unauthorised. */
+function stillAllowed(ctx: { app: { access: { authenticateUser(authorization: string | undefined): unknown } }; authorization: string | undefined }): () => void {
+  return () => {
+    try {
+      ctx.app.access.authenticateUser(ctx.authorization);
+    } catch (error) {
+      throw asTrpcError(error);
+    }
+  };
+}
