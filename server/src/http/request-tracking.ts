@@ -40,7 +40,8 @@ export function trackRequest(req: IncomingMessage, res: ServerResponse, path: st
   const inFlight = tracking.inFlight;
   if (inFlight) inFlight.add(res);
   else res.setHeader('Connection', 'close');
-  res.once('close', () => {
+  // 'close' comes once per answer: a plain listener spares the once-wrapper.
+  res.on('close', () => {
     inFlight?.delete(res);
     const seconds = (performance.now() - started) / 1000;
     const status = res.writableFinished ? res.statusCode : 499;
