@@ -33,7 +33,7 @@ const THROUGHPUT_FLEET = 10_000;
 const MEMORY_FLEET = 100_000;
 const REGISTER_CONCURRENCY = 32;
 /** Alternating measured rounds per server; the best round of each is compared. */
-const ROUNDS = 2;
+const ROUNDS = 3;
 const LOAD: LoadSettings = { connections: 100, threads: 1, durationSeconds: 10, warmupSeconds: 3, timeoutSeconds: 10 };
 /** Long enough that no sensor of the memory fleet goes offline while the rest register and memory is read. */
 const MEMORY_OFFLINE_AFTER_MS = 30 * 60 * 1000;
