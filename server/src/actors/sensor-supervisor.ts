@@ -110,12 +110,15 @@ export class SensorSupervisor {
     return mailbox.send(event, context);
   }
 
-  /** Records a contact that changes no state; false when the sensor's actor must handle it (see SensorMailbox). */
-  quietContact(sensorId: string, at: number): boolean {
+  /**
+   * Records a contact that changes no state and returns the sensor's status; undefined when the
+   * sensor's actor must handle it (see SensorMailbox).
+   */
+  quietContact(sensorId: string, at: number): ResumeState | undefined {
     const mailbox = this.mailboxes.get(sensorId);
-    if (!mailbox?.quietContact(at)) return false;
+    if (!mailbox?.quietContact(at)) return undefined;
     this.noteContact(mailbox, at);
-    return true;
+    return mailbox.status;
   }
 
   /** The last contacts since the previous call, by org: what the next checkpoint records. */

@@ -22,54 +22,76 @@ function describeBytes(bytes: number): string {
   return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }
 
+/** Told once how reading a body ended: its size, or why it failed. */
+export type BodyDone = (error: Error | null, size: number) => void;
+
 /**
  * Feeds the body to `onChunk` as it arrives, refusing it (413) once it passes `limit`, and
- * rejecting with ClientGoneError if the connection closes first. Plain stream events: on the
- * heartbeat path an async iterator costs more than the parse.
+ * failing with ClientGoneError if the connection closes first; `done` is called exactly once.
+ * Plain stream events and a callback: this runs for every heartbeat, where promises and
+ * once-wrappers cost more than the parse.
  */
-function consumeBody(req: IncomingMessage, limit: number, onChunk: (chunk: Buffer) => void): Promise<number> {
+function consumeBodyThen(req: IncomingMessage, limit: number, onChunk: (chunk: Buffer) => void, done: BodyDone): void {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    let settled = false;
-    const finish = (error: Error | null) => {
-      if (settled) return;
-      settled = true;
-      req.off('data', onData);
-      if (error) {
-        req.resume();
-        reject(error);
-      } else resolve(size);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) return finish(tooLarge(limit));
-      try {
-        onChunk(chunk);
-      } catch (error) {
-        finish(error as Error);
-      }
-    };
-    req.on('data', onData);
-    req.once('end', () => finish(null));
-    req.once('error', () => finish(new ClientGoneError()));
-    req.once('close', () => finish(req.complete ? null : new ClientGoneError()));
-  });
+  if (Number.isFinite(declared) && declared > limit) return done(tooLarge(limit), 0);
+  let size = 0;
+  let settled = false;
+  const finish = (error: Error | null) => {
+    if (settled) return;
+    settled = true;
+    req.off('data', onData);
+    if (error) req.resume();
+    done(error, size);
+  };
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limit) return finish(tooLarge(limit));
+    try {
+      onChunk(chunk);
+    } catch (error) {
+      finish(error as Error);
+    }
+  };
+  // `finish` settles once, so plain listeners do where `once` would wrap each in another closure.
+  req.on('data', onData);
+  req.on('end', () => finish(null));
+  req.on('error', () => finish(new ClientGoneError()));
+  req.on('close', () => finish(req.complete ? null : new ClientGoneError()));
+}
+
+function consumeBody(req: IncomingMessage, limit: number, onChunk: (chunk: Buffer) => void): Promise<number> {
+  return new Promise((resolve, reject) => consumeBodyThen(req, limit, onChunk, (error, size) => (error ? reject(error) : resolve(size))));
 }
 
 const notJson = () => new AppError('bad_request', 'Request body is not valid JSON');
 
+/**
+ * Reads a JSON body of at most `limit` bytes; an empty body reads as `{}`. Calls `done`
+ * once, with the parsed value or the refusal.
+ */
+export function readJsonBodyThen(req: IncomingMessage, limit: number, done: (error: Error | null, value?: unknown) => void): void {
+  let first: Buffer | undefined;
+  let chunks: Buffer[] | undefined;
+  const keep = (chunk: Buffer) => {
+    if (first === undefined) first = chunk;
+    else (chunks ??= [first]).push(chunk);
+  };
+  consumeBodyThen(req, limit, keep, (error, size) => {
+    if (error) return done(error);
+    if (size === 0) return done(null, {});
+    let value: unknown;
+    try {
+      value = JSON.parse((chunks ? Buffer.concat(chunks, size) : first!).toString('utf8'));
+    } catch {
+      return done(notJson());
+    }
+    done(null, value);
+  });
+}
+
 /** Reads a JSON body of at most `limit` bytes (1 MiB by default); an empty body reads as `{}`. */
-export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  const size = await consumeBody(req, limit, (chunk) => chunks.push(chunk));
-  if (size === 0) return {};
-  try {
-    return JSON.parse((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8'));
-  } catch {
-    throw notJson();
-  }
+export function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+  return new Promise((resolve, reject) => readJsonBodyThen(req, limit, (error, value) => (error ? reject(error) : resolve(value))));
 }
 
 /**
@@ -107,8 +129,10 @@ function firstSignificantByte(chunk: Buffer, test: (byte: number) => boolean): b
   return null;
 }
 
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload) });
+  res.writeHead(status, { ...headers, 'Content-Type': JSON_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(payload) });
   res.end(payload);
 }

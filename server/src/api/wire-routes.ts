@@ -8,12 +8,13 @@ import type { ApiServices } from './services.js';
 import { countingFailures } from './auth-limiter.js';
 import { readJsonBody, readJsonFields, sendJson } from './json-body.js';
 import { answerRefusal, decodeComponent } from './http-answers.js';
-import { agentId, parse, UPLOAD_FIELDS, WireHeartbeat, WireJobStatus, WireRegister, WireUpload } from './wire-schemas.js';
+import { agentId, parse, UPLOAD_FIELDS, WireJobStatus, WireRegister, WireUpload } from './wire-schemas.js';
 import { agentJob } from './agent-job.js';
 
 /**
  * The HTTP+JSON routes deployed sensor agents already speak. Same implementation as the
- * tRPC `agent.*` procedures; only the shapes on the wire differ.
+ * tRPC `agent.*` procedures; only the shapes on the wire differ. The heartbeat has a module
+ * of its own (wire-heartbeat.ts), served ahead of the route table.
  */
 
 export interface WireLimits {
@@ -38,11 +39,6 @@ const ROUTES: Record<string, (call: WireCall, jobId: string) => Promise<Answer>>
     const input = parse(RegisterInput, { ...body, name: body.name || body.hostname || '' });
     const { sensorId } = await app.sensors.register(principal, input);
     return [200, { agentId: sensorId }];
-  },
-  async heartbeat({ app, principal, req }) {
-    const body = parse(WireHeartbeat, await readJsonBody(req));
-    const ack = app.sensors.quietHeartbeat(principal, body.agentId) ?? (await app.sensors.heartbeat(principal, body.agentId));
-    return [200, { ok: true, ...ack, nextHeartbeatInMs: app.options.heartbeatIntervalMs }];
   },
   async jobs({ app, principal, target }) {
     const id = new URL(target, 'http://localhost').searchParams.get('agentId');
@@ -87,14 +83,13 @@ export async function handleWireRoute(ctx: Context, req: IncomingMessage, res: S
   return true;
 }
 
-type Route = { name: 'register' | 'heartbeat' | 'jobs' | 'upload' } | { name: 'job-status'; jobId: string };
+type Route = { name: 'register' | 'jobs' | 'upload' } | { name: 'job-status'; jobId: string };
 
 const JOB_STATUS_PATH = /^\/api\/agent\/jobs\/([^/]+)\/status$/;
 
 function matchRoute(method: string, path: string): Route | 'method-not-allowed' | null {
   const expect = (wanted: string, route: Route) => (method === wanted ? route : 'method-not-allowed');
   if (path === '/api/agent/register') return expect('POST', { name: 'register' });
-  if (path === '/api/agent/heartbeat') return expect('POST', { name: 'heartbeat' });
   if (path === '/api/agent/jobs') return expect('GET', { name: 'jobs' });
   if (path === '/api/scans/upload') return expect('POST', { name: 'upload' });
   const status = JOB_STATUS_PATH.exec(path);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { util } from 'zod/v4/core';
 import { JobOutcome } from '@harborguard/shared';
 import { AppError } from '../domain/errors.js';
 import { describeZodError } from './trpc.js';
@@ -52,4 +53,27 @@ export function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (!result.success) throw new AppError('bad_request', describeZodError(result.error));
   return result.data;
+}
+
+const optionalNumber = (value: unknown) => value === undefined || (typeof value === 'number' && Number.isFinite(value));
+
+/**
+ * Whether WireHeartbeat accepts `body`, decided by hand: this runs for every heartbeat, where
+ * the schema costs more than the rest of the route's own work. It accepts exactly what the
+ * schema accepts (a property test holds the two together).
+ */
+export function acceptsHeartbeat(body: unknown): body is { agentId: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const { agentId: id, status, activeScans, uptimeSeconds } = body as Record<string, unknown>;
+  return typeof id === 'string' && agentIdFits(id) && (status === undefined || typeof status === 'string') && optionalNumber(activeScans) && optionalNumber(uptimeSeconds);
+}
+
+/** `agentId`'s length rule: 1 to 128 code points, as the schema counts them (a surrogate pair is one). */
+function agentIdFits(id: string): boolean {
+  return id.length >= 1 && (id.length <= 128 || util.codePointLength(id) <= 128);
+}
+
+/** The agent id of a heartbeat body; a body the schema refuses gets its 400 with the schema's own words. */
+export function heartbeatAgentId(body: unknown): string {
+  return acceptsHeartbeat(body) ? body.agentId : parse(WireHeartbeat, body).agentId;
 }

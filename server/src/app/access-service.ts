@@ -9,6 +9,7 @@ import type { Services } from './services.js';
 import { newApiKey, newSessionSecret, newUserToken, SESSION_SECRET_PREFIX, secretPrefix, sha256Hex } from './secrets.js';
 import { actorOf, hasRole, type SensorPrincipal, type UserPrincipal } from './principal.js';
 import { SessionBook } from './session-book.js';
+import { LRUCache } from 'lru-cache';
 
 export type TokenView = TokenRow;
 
@@ -22,6 +23,16 @@ export function bearerSecret(header: string | undefined): string {
   if (!match?.[1]) throw new AppError('unauthorized', 'Authorization header must be "Bearer <key>"');
   return match[1];
 }
+
+/** What is remembered of an Authorization header that carried a valid API key. */
+interface VerifiedKey {
+  hash: string;
+  keyId: string;
+  stream: string;
+}
+
+/** Headers remembered at most: orgs have a few keys each, a key is one header. */
+const VERIFIED_KEYS_KEPT = 10_000;
 
 /** How long a dashboard session lasts: unused, and at most. */
 export interface SessionLimits {
@@ -39,6 +50,8 @@ export interface SignInOrigin {
 export class AccessService {
   /** Sessions as they are used, and the day each token was last used. */
   private readonly sessions: SessionBook;
+  /** Authorization headers that carried a valid API key: a digest per request is the key check's main cost. */
+  private readonly verifiedKeys = new LRUCache<string, VerifiedKey>({ max: VERIFIED_KEYS_KEPT });
 
   constructor(
     private readonly services: Services,
@@ -82,11 +95,19 @@ export class AccessService {
     }
   }
 
+  /**
+   * A sensor by its API key. The key's current state is checked on every call, so a revoked
+   * key is refused at once and a replaced one once its grace period ends; what is remembered
+   * of a header seen before is only its digest and key id, which never change.
+   */
   authenticateSensor(authorization: string | undefined): SensorPrincipal {
-    const hash = sha256Hex(bearerSecret(authorization));
-    const keyId = this.services.indexes.apiKeyIdOf(hash);
-    const key = keyId === undefined ? undefined : (this.services.states.state('apikey', apiKeyStream(keyId)) ?? undefined);
+    const seen = authorization === undefined ? undefined : this.verifiedKeys.get(authorization);
+    const hash = seen?.hash ?? sha256Hex(bearerSecret(authorization));
+    const keyId = seen?.keyId ?? this.services.indexes.apiKeyIdOf(hash);
+    const stream = seen?.stream ?? (keyId === undefined ? undefined : apiKeyStream(keyId));
+    const key = stream === undefined ? undefined : (this.services.states.state('apikey', stream) ?? undefined);
     const accepted = checkApiKey(key, hash, this.services.clock.now());
+    if (!seen) this.verifiedKeys.set(authorization!, { hash, keyId: accepted.id, stream: stream! });
     return { kind: 'sensor', orgId: accepted.orgId, apiKeyId: accepted.id };
   }
 

@@ -5,6 +5,7 @@ import type { Job, JobCommand } from '../domain/job.js';
 import { jobStream, registryStream, sensorStream } from '../domain/streams.js';
 import { bindingLost, checkSensorKey, ownSensor, sensorDecider, type Sensor, type SensorCommand, type SensorDetails } from '../domain/sensor.js';
 import type { WriteContext } from '../core/event-writer.js';
+import { isoTime } from '../core/clock.js';
 import type { JobService } from './job-service.js';
 import type { RegistryService } from './registry-service.js';
 import type { SensorPrincipal, UserPrincipal } from './principal.js';
@@ -87,7 +88,9 @@ export class SensorService {
   quietHeartbeat(principal: SensorPrincipal, sensorId: string): SensorAck | null {
     const known = this.ownRow(principal, sensorId);
     if (known === null || known === 'elsewhere' || known.apiKeyId !== principal.apiKeyId || known.deleted) return null;
-    return this.services.supervisor.quietContact(known.id, this.services.clock.now()) ? this.ack(known.id, sensorId) : null;
+    const now = this.services.clock.now();
+    const status = this.services.supervisor.quietContact(known.id, now);
+    return status === undefined ? null : { sensorId, status, serverTime: isoTime(now) };
   }
 
   async heartbeat(principal: SensorPrincipal, sensorId: string, sensorTime?: number): Promise<SensorAck> {
@@ -152,7 +155,7 @@ export class SensorService {
 
   /** The answer to a sensor: the id it called itself by (its row's, unless another org's sensor has that id), its status, the time. */
   ack(rowId: string, calledAs = rowId): SensorAck {
-    return { sensorId: calledAs, status: this.services.supervisor.status(rowId) ?? 'online', serverTime: new Date(this.services.clock.now()).toISOString() };
+    return { sensorId: calledAs, status: this.services.supervisor.status(rowId) ?? 'online', serverTime: isoTime(this.services.clock.now()) };
   }
 
   private bindingLost(sensor: Sensor): boolean {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { systemClock } from './clock.js';
+import { isoTime, systemClock } from './clock.js';
 
 describe('system clock timers', () => {
   afterEach(() => vi.useRealTimers());
@@ -17,5 +17,13 @@ describe('system clock timers', () => {
     expect(fired).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(fired).toEqual(['long']);
+  });
+});
+
+describe('isoTime', () => {
+  it('formats every time as Date does, repeated or not', () => {
+    const times = [0, 1, 1, 999, 1_000, 1_764_433_200_123, 1_764_433_200_123, 1_764_433_200_124, -1, 8.64e15];
+    for (const ms of times) expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+    expect(() => isoTime(Number.NaN)).toThrow(RangeError);
   });
 });

@@ -25,3 +25,18 @@ export const systemClock: Clock = {
   setTimeout: (fn, ms) => startTimer(fn, ms),
   clearTimeout: (id) => clearTimeout((id as SystemTimer).current),
 };
+
+let formattedAt = Number.NaN;
+let formatted = '';
+
+/**
+ * A time as ISO 8601 text, like `new Date(ms).toISOString()`. Answers within the same
+ * millisecond carry the same time, and a busy service answers many: the last text is kept.
+ */
+export function isoTime(ms: number): string {
+  if (ms !== formattedAt) {
+    formatted = new Date(ms).toISOString();
+    formattedAt = ms;
+  }
+  return formatted;
+}

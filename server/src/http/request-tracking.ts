@@ -29,18 +29,19 @@ export interface RequestTracking {
 }
 
 /**
- * Gives the request an id (sent back as X-Request-Id) and, once it is answered, counts it in
- * the metrics and hands its line to the access log. One listener per request: this runs for
- * every heartbeat.
+ * Gives the request an id (sent back as X-Request-Id, set here unless `idHeaderLater` says the
+ * caller writes it with the answer) and, once it is answered, counts it in the metrics and
+ * hands its line to the access log. One listener per request: this runs for every heartbeat.
  */
-export function trackRequest(req: IncomingMessage, res: ServerResponse, path: string, tracking: RequestTracking): string {
+export function trackRequest(req: IncomingMessage, res: ServerResponse, path: string, tracking: RequestTracking, idHeaderLater = false): string {
   const started = performance.now();
   const requestId = requestIdOf(req);
-  res.setHeader('X-Request-Id', requestId);
+  if (!idHeaderLater) res.setHeader('X-Request-Id', requestId);
   const inFlight = tracking.inFlight;
   if (inFlight) inFlight.add(res);
   else res.setHeader('Connection', 'close');
-  res.once('close', () => {
+  // 'close' comes once per answer: a plain listener spares the once-wrapper.
+  res.on('close', () => {
     inFlight?.delete(res);
     const seconds = (performance.now() - started) / 1000;
     const status = res.writableFinished ? res.statusCode : 499;

@@ -20,6 +20,9 @@ export const DASHBOARD_CSP = "frame-ancestors 'none'; base-uri 'self'; form-acti
 
 const EVERY_RESPONSE_ENTRIES = Object.entries(EVERY_RESPONSE);
 
+/** The same headers as one flat name, value, name, value… list, the form `writeHead` takes in one go. */
+export const SECURITY_HEADER_LIST: readonly string[] = EVERY_RESPONSE_ENTRIES.flat();
+
 export function setSecurityHeaders(res: ServerResponse): void {
   for (const [name, value] of EVERY_RESPONSE_ENTRIES) res.setHeader(name, value);
 }

@@ -5,8 +5,10 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { handleWireRoute } from '../api/wire-routes.js';
 import type { Context } from '../api/context.js';
 import { FailedAuthLimiter, type FailedAuthLimits } from '../api/auth-limiter.js';
-import { ClientGoneError, sendJson } from '../api/json-body.js';
-import { answerRefusal } from '../api/http-answers.js';
+import { sendJson } from '../api/json-body.js';
+import { WIRE_HEARTBEAT_PATH } from '../api/wire-heartbeat.js';
+import { answerFailure } from './answer-failure.js';
+import { heartbeatRoute } from './heartbeat-route.js';
 import { credentialsOf } from './credentials.js';
 import { handleSession, SESSION_PATH } from './session.js';
 import { sendHealth, sendReadiness, type ReadinessCheck } from './health.js';
@@ -91,6 +93,7 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
   const sessionOptions = { allowedOrigins: options.allowedOrigins ?? [], httpsOnly: options.publicUrl?.startsWith('https:') ?? false, now: () => (options.clock ?? systemClock).now() };
   const metrics = options.metrics ?? new ServiceMetrics(options.getApp);
   const tracking: RequestTracking = { metrics, requestLog: options.requestLog, inFlight: new Set() };
+  const heartbeat = heartbeatRoute({ contextOf: (req) => contextOf(req), tracking, log });
 
   const routes = new Map<string, Handler>([
     ['/healthz', (_req, res) => sendHealth(options.getApp(), res)],
@@ -112,11 +115,12 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
   }
 
   const server = createServer((req, res) => {
-    setSecurityHeaders(res);
     // The path without a full URL parse: this runs for every heartbeat.
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
     const path = queryAt < 0 ? target : target.slice(0, queryAt);
+    if (path === WIRE_HEARTBEAT_PATH && req.method === 'POST') return heartbeat(req, res, path);
+    setSecurityHeaders(res);
     const requestId = trackRequest(req, res, path, tracking);
     const request: Request = { path, target, context: () => contextOf(req) };
     Promise.resolve()
@@ -140,20 +144,6 @@ export function createHttpServer(options: HttpServerOptions): HarborGuardServer 
       tracking.inFlight = null;
     },
   });
-}
-
-/**
- * The last word on a request that threw. A client that left is nobody to answer and no
- * failure; a refusal is the client's error, answered without a stack trace in the log;
- * anything else is the service's failure: logged with its stack, answered 500.
- */
-function answerFailure(req: IncomingMessage, res: ServerResponse, request: { requestId: string; path: string }, error: unknown, log: (line: string) => void): void {
-  if (error instanceof ClientGoneError || res.destroyed) return void res.destroy();
-  if (!res.headersSent && answerRefusal(res, error)) return;
-  // The path without its query: a query may carry what must not be logged.
-  log(`request ${request.requestId} ${req.method} ${request.path} failed: ${(error as Error).stack ?? String(error)}`);
-  if (!res.headersSent) sendJson(res, 500, { error: 'Internal error' });
-  else res.destroy();
 }
 
 export async function listen(server: HarborGuardServer, port: number, host: string): Promise<RunningServer> {

@@ -55,7 +55,7 @@ export function pinLoadGenerator(): Pinning {
   const loadCpu = cores[1]!;
   const pinned = spawnSync('taskset', ['-a', '-p', '-c', String(loadCpu), String(process.pid)], { encoding: 'utf8' });
   if (pinned.status !== 0) return { enabled: false, serverCpu: -1, loadCpu: -1, note: `not pinned (taskset failed: ${pinned.stderr.trim()})` };
-  return { enabled: true, serverCpu, loadCpu, note: `server process pinned to CPU ${serverCpu}, load generator (this process, all threads) pinned to CPU ${loadCpu} with taskset` };
+  return { enabled: true, serverCpu, loadCpu, note: `server process pinned to CPU ${serverCpu}, load generator (wrk, started under taskset, and this process with all its threads) pinned to CPU ${loadCpu}` };
 }
 
 function hasTaskset(): boolean {
