@@ -4,7 +4,7 @@
  * rate of `audit:verify`. Run with `npm run bench:audit`; writes bench/results/audit.md.
  */
 import { createServer } from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +107,12 @@ async function seed(store: SqliteEventStore): Promise<number> {
   return seeder.written;
 }
 
+/** Events in a store seeded by an earlier run: the position of its last event (positions have no gaps). */
+async function countEvents(store: SqliteEventStore): Promise<number> {
+  const [last] = await store.readAll({ direction: 'backwards', fromPosition: 'end', maxCount: 1 });
+  return Number(last?.position ?? 0n);
+}
+
 async function measureStateAt(store: SqliteEventStore, first: number, last: number) {
   const randomMoment = () => first + Math.floor(Math.random() * (last - first));
   const cold: number[] = [];
@@ -154,12 +160,15 @@ async function measureExport(store: SqliteEventStore): Promise<{ events: number;
 }
 
 async function main(): Promise<void> {
+  // AUDIT_BENCH_STORE names a store file to keep between runs: seeded when missing, reused when present.
+  const kept = process.env['AUDIT_BENCH_STORE'];
   const dir = mkdtempSync(join(tmpdir(), 'hg-audit-bench-'));
   try {
-    const store = SqliteEventStore.open(join(dir, 'events.sqlite'));
+    const reuse = kept !== undefined && existsSync(kept);
+    const store = SqliteEventStore.open(kept ?? join(dir, 'events.sqlite'));
     const seedStart = process.hrtime.bigint();
-    const events = await seed(store);
-    console.log(`seeded ${fmt(events)} chained events in ${seconds(seedStart).toFixed(1)} s`);
+    const events = reuse ? await countEvents(store) : await seed(store);
+    console.log(`${reuse ? 'reusing' : 'seeded'} ${fmt(events)} chained events in ${seconds(seedStart).toFixed(1)} s`);
     const [firstEvent] = await store.readAll({ maxCount: 1 });
     const [lastEvent] = await store.readAll({ direction: 'backwards', fromPosition: 'end', maxCount: 1 });
     const first = Date.parse(firstEvent!.metadata['occurredAt'] as string);

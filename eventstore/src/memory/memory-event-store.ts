@@ -10,6 +10,7 @@ import type {
   EventStore,
   EventToAppend,
   ExpectedRevision,
+  RawRecordedEvent,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -102,6 +103,15 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.#scanAll(options, materialise);
+  }
+
+  /** The stored JSON text itself: nothing is parsed. */
+  async readAllRaw(options: ReadAllOptions = {}): Promise<RawRecordedEvent[]> {
+    return this.#scanAll(options, (stored) => ({ ...stored }));
+  }
+
+  #scanAll<T>(options: ReadAllOptions, output: (stored: InMemoryStoredEvent) => T): T[] {
     this.#assertOpen();
     const forwards = (options.direction ?? 'forwards') === 'forwards';
     const from = options.fromPosition ?? (forwards ? 'start' : 'end');
@@ -110,14 +120,14 @@ export class InMemoryEventStore implements EventStore {
     const log = this.#log;
     // Position p lives at index p - 1.
     const fromIndex = from === 'start' ? 0 : from === 'end' ? log.length : Number(from) - 1;
-    const out: RecordedEvent[] = [];
+    const out: T[] = [];
     if (forwards) {
       for (let i = Math.max(fromIndex, 0); i < log.length && out.length < maxCount; i++) {
-        if (matches(log[i]!)) out.push(materialise(log[i]!));
+        if (matches(log[i]!)) out.push(output(log[i]!));
       }
     } else {
       for (let i = Math.min(fromIndex, log.length - 1); i >= 0 && out.length < maxCount; i--) {
-        if (matches(log[i]!)) out.push(materialise(log[i]!));
+        if (matches(log[i]!)) out.push(output(log[i]!));
       }
     }
     return out;
