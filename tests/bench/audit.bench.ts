@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { SqliteEventStore, type EventToAppend } from '../../eventstore/src/index.js';
 import { AuditQueries } from '../../server/src/projections/audit-queries.js';
 import { HistoryReplay } from '../../server/src/projections/history-replay.js';
-import { chainHash } from '../../server/src/core/event-chain.js';
+import { chainEvent } from '../../server/src/core/event-chain.js';
 import { verifyChain } from '../../server/src/core/chain-verify.js';
 import { handleAuditExport } from '../../server/src/http/audit-export.js';
 import { FailedAuthLimiter } from '../../server/src/api/auth-limiter.js';
@@ -52,9 +52,9 @@ class Seeder {
     for (const [index, event] of events.entries()) {
       const id = randomUUID();
       const metadata = { orgId: 'default', occurredAt: new Date(this.now + index * STEP_MS).toISOString(), actor: { kind: 'sensor', id: event.actor } };
-      const hash = chainHash({ streamName: stream, revision: BigInt(first + index), id, type: event.type, data: event.data, metadata }, prev);
-      toAppend.push({ id, type: event.type, data: event.data, metadata: { ...metadata, chain: { prev, hash } } });
-      prev = hash;
+      const chained = chainEvent({ streamName: stream, revision: BigInt(first + index), id, type: event.type, data: event.data, metadata }, prev);
+      toAppend.push({ id, type: event.type, data: event.data, metadata: chained.metadata });
+      prev = chained.hash;
     }
     await this.store.appendToStream(stream, toAppend, { expectedRevision: 'any' });
     this.heads.set(stream, { revision: first + events.length - 1, hash: prev! });
