@@ -117,12 +117,12 @@ export class HistoryReplay {
  * changed) when its record changes again, so one copy may be shared by several snapshots.
  */
 class SnapshotCollector {
-  private readonly records = new Map<string, StoredRecord>();
+  /** Built at the first snapshot: most replays end before they take one. */
+  private records: Map<string, StoredRecord> | null = null;
   private latestTime: number;
 
-  constructor(base: Snapshot | undefined) {
+  constructor(private readonly base: Snapshot | undefined) {
     this.latestTime = base?.latestTime ?? Number.NEGATIVE_INFINITY;
-    for (const stored of base?.records ?? []) this.records.set(`${stored.kind}:${(stored.record as { id: string }).id}`, stored);
   }
 
   observe(time: number): void {
@@ -130,6 +130,10 @@ class SnapshotCollector {
   }
 
   take(models: ReadModels, position: bigint): Snapshot {
+    if (this.records === null) {
+      this.records = new Map();
+      for (const stored of this.base?.records ?? []) this.records.set(`${stored.kind}:${(stored.record as { id: string }).id}`, stored);
+    }
     for (const { kind, id, record } of models.takeDirty()) {
       if (record === null) this.records.delete(`${kind}:${id}`);
       else this.records.set(`${kind}:${id}`, { kind, record: frozenCopy(record as Record<string, unknown>) });
