@@ -18,18 +18,11 @@ import type {
   SubscriptionMessage,
 } from '../port.js';
 
-/** What the store keeps per event: payloads as JSON text, so readers never share objects with writers. */
-export interface InMemoryStoredEvent {
-  id: string;
-  streamName: string;
-  revision: bigint;
-  /** 1-based; equals the index in the log plus one. */
-  position: bigint;
-  type: string;
-  data: string;
-  metadata: string;
-  recordedAt: number;
-}
+/**
+ * What the store keeps per event: the event as a raw read returns it (payloads as JSON text, so
+ * readers never share objects with writers). Positions count from 1: the index in the log plus one.
+ */
+export type InMemoryStoredEvent = RawRecordedEvent;
 
 /** The events of an in-memory store, kept apart from the store so a test can reopen them. */
 export class InMemoryEventLog {
