@@ -11,8 +11,9 @@ const REPLAY_PAGE = 2_000;
 const SNAPSHOT_EVERY = 10_000;
 /**
  * Record references all snapshots may hold together (8 bytes each; the records themselves are
- * shared between snapshots until they change, their nested values for as long as they last). Past it, every second snapshot is dropped: the
- * snapshots stay spread over the whole log, only further apart.
+ * shared between snapshots until they change, their nested values for as long as they last).
+ * Past it, every second snapshot is dropped: the snapshots stay spread over the whole log, only
+ * further apart.
  */
 const MAX_SNAPSHOT_REFERENCES = 8_000_000;
 
