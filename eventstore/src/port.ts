@@ -31,6 +31,24 @@ export interface RecordedEvent {
   recordedAt: Date;
 }
 
+/**
+ * An event as stored, its payloads left as JSON text (what `JSON.stringify` wrote when it was
+ * appended): for readers that check or copy the log rather than interpret it.
+ */
+export interface RawRecordedEvent {
+  id: string;
+  streamName: string;
+  revision: bigint;
+  position: bigint;
+  type: string;
+  /** The data's JSON text. */
+  data: string;
+  /** The metadata's JSON text. */
+  metadata: string;
+  /** The store's timestamp for the event, in ms since the epoch. */
+  recordedAt: number;
+}
+
 export interface AppendOptions {
   expectedRevision?: ExpectedRevision; // default 'any'
 }
@@ -85,6 +103,12 @@ export interface EventStore {
   readStream(streamName: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** A page of the global log. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * The same page as `readAll`, payloads as JSON text. The embedded stores hand over the text they
+   * keep, read in the caller's thread without parsing; other stores may serialise what they read.
+   * Optional so that any store can stand in: `readAllRaw(store, options)` falls back to `readAll`.
+   */
+  readAllRaw?(options?: ReadAllOptions): Promise<RawRecordedEvent[]>;
   /** Catch up from a checkpoint, then follow live, in order, each event exactly once. */
   subscribeToAll(options?: SubscribeToAllOptions): AsyncIterable<SubscriptionMessage>;
   /** Resolves when the store can serve requests (used by readiness checks). */

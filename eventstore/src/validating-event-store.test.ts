@@ -29,6 +29,8 @@ describe('withCatalogValidation', () => {
     const [event] = await store.readStream('sensor-1');
     expect(event).toMatchObject({ type: 'SensorCameOnline', data: { sensorId: 'sensor-1' }, metadata });
     expect(await store.readAll()).toEqual(await inner.readAll());
+    expect(await store.readAllRaw?.()).toEqual(await inner.readAllRaw());
+    expect((await store.readAllRaw?.())?.[0]?.metadata).toBe(JSON.stringify(metadata));
     await store.ping();
   });
 

@@ -1,6 +1,7 @@
 import { validateEvent } from '@harborguard/shared';
 import { InvalidEvent } from './errors.js';
 import type { EventStore } from './port.js';
+import { readAllRaw } from './raw-event.js';
 
 /**
  * Wraps a store so every event is checked against the event catalog before it is appended. The whole
@@ -21,6 +22,7 @@ export function withCatalogValidation(store: EventStore): EventStore {
     },
     readStream: (streamName, options) => store.readStream(streamName, options),
     readAll: (options) => store.readAll(options),
+    readAllRaw: (options) => readAllRaw(store, options),
     subscribeToAll: (options) => store.subscribeToAll(options),
     ping: () => store.ping(),
     close: () => store.close(),

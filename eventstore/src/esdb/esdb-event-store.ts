@@ -19,6 +19,7 @@ import type {
   EventStore,
   EventToAppend,
   ExpectedRevision,
+  RawRecordedEvent,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -26,6 +27,7 @@ import type {
   SubscriptionMessage,
 } from '../port.js';
 import { isSystemEvent, matchesFilter, toEventData, toRecordedEvent } from './convert.js';
+import { rawOf } from '../raw-event.js';
 import { toEsdbPosition } from './positions.js';
 import { attemptsExhausted, backoffDelay, DEFAULT_APPEND_RETRY, DEFAULT_RETRY, sleep, type RetryOptions } from './retry.js';
 import { followAll } from './subscription.js';
@@ -161,6 +163,11 @@ export class EsdbEventStore implements EventStore {
       if (error instanceof StreamNotFoundError) return [];
       throw translateError(error, `read of "${streamName}"`);
     }
+  }
+
+  /** `readAll` with payloads serialised again: the driver parses every event it reads. */
+  async readAllRaw(options: ReadAllOptions = {}): Promise<RawRecordedEvent[]> {
+    return (await this.readAll(options)).map(rawOf);
   }
 
   /**

@@ -10,6 +10,7 @@ import type {
   EventStore,
   EventToAppend,
   ExpectedRevision,
+  RawRecordedEvent,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -17,18 +18,11 @@ import type {
   SubscriptionMessage,
 } from '../port.js';
 
-/** What the store keeps per event: payloads as JSON text, so readers never share objects with writers. */
-export interface InMemoryStoredEvent {
-  id: string;
-  streamName: string;
-  revision: bigint;
-  /** 1-based; equals the index in the log plus one. */
-  position: bigint;
-  type: string;
-  data: string;
-  metadata: string;
-  recordedAt: number;
-}
+/**
+ * What the store keeps per event: the event as a raw read returns it (payloads as JSON text, so
+ * readers never share objects with writers). Positions count from 1: the index in the log plus one.
+ */
+export type InMemoryStoredEvent = RawRecordedEvent;
 
 /** The events of an in-memory store, kept apart from the store so a test can reopen them. */
 export class InMemoryEventLog {
@@ -102,6 +96,15 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.#scanAll(options, materialise);
+  }
+
+  /** The stored JSON text itself: nothing is parsed. */
+  async readAllRaw(options: ReadAllOptions = {}): Promise<RawRecordedEvent[]> {
+    return this.#scanAll(options, (stored) => ({ ...stored }));
+  }
+
+  #scanAll<T>(options: ReadAllOptions, output: (stored: InMemoryStoredEvent) => T): T[] {
     this.#assertOpen();
     const forwards = (options.direction ?? 'forwards') === 'forwards';
     const from = options.fromPosition ?? (forwards ? 'start' : 'end');
@@ -110,14 +113,14 @@ export class InMemoryEventStore implements EventStore {
     const log = this.#log;
     // Position p lives at index p - 1.
     const fromIndex = from === 'start' ? 0 : from === 'end' ? log.length : Number(from) - 1;
-    const out: RecordedEvent[] = [];
+    const out: T[] = [];
     if (forwards) {
       for (let i = Math.max(fromIndex, 0); i < log.length && out.length < maxCount; i++) {
-        if (matches(log[i]!)) out.push(materialise(log[i]!));
+        if (matches(log[i]!)) out.push(output(log[i]!));
       }
     } else {
       for (let i = Math.min(fromIndex, log.length - 1); i >= 0 && out.length < maxCount; i--) {
-        if (matches(log[i]!)) out.push(materialise(log[i]!));
+        if (matches(log[i]!)) out.push(output(log[i]!));
       }
     }
     return out;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { toJson } from '../event-json.js';
 import { InvalidPosition } from '../errors.js';
-import type { EventMetadata, EventToAppend, RecordedEvent } from '../port.js';
+import type { EventMetadata, EventToAppend, RawRecordedEvent, RecordedEvent } from '../port.js';
 
 /** Columns in the order every read selects them (rows are fetched raw, as arrays). */
 export type Row = [position: number, stream: string, revision: number, id: string, type: string, data: string, metadata: string, recordedAt: number];
@@ -34,6 +34,11 @@ export function toRecordedEvent(row: Row): RecordedEvent {
     metadata: JSON.parse(row[6]) as EventMetadata,
     recordedAt: new Date(row[7]),
   };
+}
+
+/** A row as stored, payloads left as their JSON text. */
+export function toRawEvent(row: Row): RawRecordedEvent {
+  return { id: row[3], streamName: row[1], revision: BigInt(row[2]), position: BigInt(row[0]), type: row[4], data: row[5], metadata: row[6], recordedAt: row[7] };
 }
 
 /**

@@ -9,6 +9,7 @@ import type {
   EventStore,
   EventToAppend,
   ExpectedRevision,
+  RawRecordedEvent,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -20,7 +21,7 @@ import { preflight } from './preflight.js';
 import { ReadAhead, type ForwardPage } from './read-ahead.js';
 import { classifyDatabase, createSchema } from './schema.js';
 import { translateSqliteError } from './sqlite-errors.js';
-import { COLUMNS, prepareEvent, rowPosition, toRecordedEvent, type PreparedEvent, type Row } from './rows.js';
+import { COLUMNS, prepareEvent, rowPosition, toRawEvent, toRecordedEvent, type PreparedEvent, type Row } from './rows.js';
 
 export interface SqliteEventStoreOptions {
   /**
@@ -177,6 +178,18 @@ export class SqliteEventStore implements EventStore {
     const limit = options.maxCount ?? 1000;
     if (!forwards) return this.#run('reading $all', () => this.#readAllRows(this.#readAllShape(false, options.filter), fromPosition, limit).map(toRecordedEvent));
     return (await this.#readForwards('reading $all', fromPosition, limit, options.filter)).events;
+  }
+
+  /**
+   * Read in-process, never through the read-ahead: checks and copies of the log (audits) neither
+   * take over nor wait for the scan that catch-up subscriptions are reading ahead.
+   */
+  async readAllRaw(options: ReadAllOptions = {}): Promise<RawRecordedEvent[]> {
+    this.#assertOpen();
+    const forwards = (options.direction ?? 'forwards') === 'forwards';
+    const from = options.fromPosition ?? (forwards ? 'start' : 'end');
+    const fromPosition = from === 'start' ? 0 : from === 'end' ? UNBOUNDED : rowPosition(from);
+    return this.#run('reading $all', () => this.#readAllRows(this.#readAllShape(forwards, options.filter), fromPosition, options.maxCount ?? 1000).map(toRawEvent));
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AsyncIterable<SubscriptionMessage> {

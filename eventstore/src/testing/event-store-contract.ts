@@ -335,6 +335,27 @@ export function describeEventStoreContract(adapterName: string, harness: () => P
       });
     });
 
+    describe('readAllRaw', () => {
+      it('reads the same pages as readAll, payloads as the JSON text they were appended as', async () => {
+        const payload = { b: [1, 'é\n', null], a: { z: 0.1, '10': true }, n: -3e-7 };
+        const appended = [ev(1), { type: 'Nested', data: payload, metadata: { seq: 2, chain: { v: 2, prev: null } } }, ev(3)];
+        await store.appendToStream(`${ns}a`, appended.slice(0, 2));
+        await store.appendToStream(`${ns}b`, appended.slice(2));
+        const pages = [
+          { filter: { streamPrefixes: [ns] } },
+          { filter: { streamPrefixes: [`${ns}a`] }, maxCount: 1 },
+          { direction: 'backwards' as const, filter: { streamPrefixes: [ns] }, maxCount: 2 },
+          { filter: { streamPrefixes: [ns], eventTypes: ['Nested'] } },
+        ];
+        for (const options of pages) {
+          const [parsed, raw] = [await store.readAll(options), (await store.readAllRaw?.(options)) ?? []];
+          expect(raw.map((event) => ({ ...event, data: JSON.parse(event.data), metadata: JSON.parse(event.metadata), recordedAt: new Date(event.recordedAt) }))).toEqual(parsed);
+        }
+        const raw = (await store.readAllRaw?.({ filter: { streamPrefixes: [ns] } })) ?? [];
+        expect(raw.map((event) => [event.data, event.metadata])).toEqual(appended.map((event) => [JSON.stringify(event.data), JSON.stringify(event.metadata)]));
+      });
+    });
+
     describe('subscribeToAll', () => {
       it('from start: delivers existing events, reports caughtUp once, then follows live', async () => {
         await store.appendToStream(`${ns}s-1`, [ev(0), ev(1)]);

@@ -1,10 +1,10 @@
 import { hash } from 'node:crypto';
-import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
+import type { EventStore, RawRecordedEvent } from '@harborguard/eventstore';
 import type { EventData } from '@harborguard/shared';
 import type { Clock } from './clock.js';
-import { chainHash, linkOf } from './event-chain.js';
+import { chainHash, linkOf, storedLinkV2 } from './event-chain.js';
 import type { EventWriter } from './event-writer.js';
-import { logPages } from './log-pages.js';
+import { rawLogPages } from './log-pages.js';
 
 /** Each anchor is the only event of its own stream, named after the position it anchors. */
 export const ANCHOR_STREAM_PREFIX = 'audit-anchor-';
@@ -20,17 +20,24 @@ export interface LogDigest {
   digest: string;
 }
 
-/** An event's own hash: its chain hash, or for an event written before chains, the hash of its content. */
-export function eventHash(event: RecordedEvent): string {
-  return linkOf(event.metadata)?.hash ?? chainHash(event, null);
+/**
+ * An event's own hash: its chain hash, or for an event written before chains, the (version 1)
+ * hash of its content. Read from the stored text where the event carries a version 2 link;
+ * throws when the stored JSON is unreadable.
+ */
+export function eventHash(event: RawRecordedEvent): string {
+  const stored = storedLinkV2(event.metadata);
+  if (stored) return stored.hash;
+  const metadata = JSON.parse(event.metadata) as Record<string, unknown>;
+  return linkOf(metadata)?.hash ?? chainHash({ ...event, data: JSON.parse(event.data), metadata }, null);
 }
 
-/** The digest after one more event: commits to every event before it, in log order. */
-export function foldDigest(digest: string, event: RecordedEvent): string {
-  return hash('sha256', digest + eventHash(event));
+/** The digest after one more event's hash: commits to every event before it, in log order. */
+export function foldDigest(digest: string, eventHash: string): string {
+  return hash('sha256', digest + eventHash);
 }
 
-export const isAnchor = (event: RecordedEvent) => event.type === ANCHOR_EVENT && event.streamName.startsWith(ANCHOR_STREAM_PREFIX);
+export const isAnchor = (event: { type: string; streamName: string }) => event.type === ANCHOR_EVENT && event.streamName.startsWith(ANCHOR_STREAM_PREFIX);
 
 /**
  * Writes anchors: now and then (only when events other than anchors were stored since the
@@ -85,9 +92,9 @@ export class AuditAnchors {
     const state = this.state ?? (await this.lastAnchored());
     let fresh = false;
     let { upTo, events, digest } = state;
-    for await (const page of logPages(this.store, { after: upTo, pageSize: ANCHOR_PAGE })) {
+    for await (const page of rawLogPages(this.store, { after: upTo, pageSize: ANCHOR_PAGE })) {
       for (const event of page) {
-        digest = foldDigest(digest, event);
+        digest = foldDigest(digest, eventHash(event));
         events++;
         upTo = event.position;
         fresh ||= !isAnchor(event);

@@ -5,7 +5,7 @@ import type { ActorRef, DomainEvent, EventMetadata } from '@harborguard/shared';
 import { modelEventOf, type ModelEvent } from '../domain/model-event.js';
 import { AppError } from '../domain/errors.js';
 import { KeyedSerializer } from './keyed-serializer.js';
-import { ChainHeads, chainHash } from './event-chain.js';
+import { ChainHeads, chainEvent } from './event-chain.js';
 import type { StreamStates } from './stream-states.js';
 import { systemClock } from './clock.js';
 import { StoreAvailability } from './store-availability.js';
@@ -212,10 +212,9 @@ export class EventWriter {
     return events.map((event, index) => {
       const id = randomUUID();
       const content = { streamName, revision: firstRevision + BigInt(index), id, type: event.type, data: event.data, metadata };
-      const hash = chainHash(content, prev);
-      const chained = { id, type: event.type, data: event.data, metadata: { ...metadata, chain: { prev, hash } } };
-      prev = hash;
-      return chained;
+      const chained = chainEvent(content, prev);
+      prev = chained.hash;
+      return { id, type: event.type, data: event.data, metadata: chained.metadata };
     });
   }
 

@@ -41,4 +41,30 @@ describe('history replay', () => {
       expect(actual.position).toBe(expected.position);
     }
   });
+
+  it('keeps snapshots as they were taken while later replays change nested values (capabilities, scan results)', async () => {
+    const store = new InMemoryEventStore();
+    let minute = 0;
+    const append = (stream: string, type: string, data: unknown) => store.appendToStream(stream, [{ type, data, metadata: meta(minute++) }]);
+    const details = { name: 's', hostname: 'h', version: '1', os: 'linux', arch: 'amd64', capabilities: ['scan'], scannerVersions: { trivy: '1' } };
+    await append('sensor-s', 'SensorRegistered', { sensorId: 's', orgId: 'o1', apiKeyId: 'k', autoCreated: false, ...details });
+    await append('registry-r', 'RegistryCreated', { registryId: 'r', orgId: 'o1', name: 'r', url: 'https://r' });
+    await append('job-j', 'JobScheduled', { jobId: 'j', orgId: 'o1', registryId: 'r', type: 'scan', imageRef: 'app:1', source: 'manual' });
+    await append('job-j', 'JobAssigned', { jobId: 'j', sensorId: 's' });
+    for (let round = 0; round < 4; round++) {
+      await append('sensor-s', 'SensorDetailsChanged', { sensorId: 's', changes: { capabilities: ['scan', `c${round}`], scannerVersions: { trivy: String(round) } } });
+      await append('job-j', 'JobResultsUploaded', { jobId: 'j', scanStatus: 'ok', vulnerabilityCounts: { high: round }, riskScore: round });
+    }
+    const full = new HistoryReplay(store, { useSnapshots: false });
+    const snapshotted = new HistoryReplay(store, { snapshotEvery: 1 });
+    const rows = (state: Awaited<ReturnType<HistoryReplay['stateAt']>>) => ({ sensor: state.models.sensors.sensors.get('s'), job: state.models.jobs.jobs.get('j') });
+    // One replay through the whole log takes every snapshot, changing the records after each; later
+    // replays start from those snapshots and change the records again.
+    const moments = Array.from({ length: minute }, (_, i) => T0 + i * 60_000);
+    await snapshotted.stateAt(moments.at(-1)!);
+    for (const at of [...moments, ...moments.reverse()]) {
+      expect(rows(await snapshotted.stateAt(at)), `at minute ${(at - T0) / 60_000}`).toEqual(rows(await full.stateAt(at)));
+    }
+    expect(snapshotted.snapshotCount).toBe(minute);
+  });
 });

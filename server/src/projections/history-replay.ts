@@ -1,18 +1,19 @@
-import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
-import { modelEventOf } from '../domain/model-event.js';
-import { logPages } from '../core/log-pages.js';
+import type { EventStore, RawRecordedEvent, RecordedEvent } from '@harborguard/eventstore';
+import { modelEventOf, type ModelEvent } from '../domain/model-event.js';
+import { rawLogPages } from '../core/log-pages.js';
 import { KeyedSerializer } from '../core/keyed-serializer.js';
 import { ReadModels } from './read-models.js';
 import type { StoredRecord } from './records.js';
 
-/** Events read from the log per page while replaying. */
-const REPLAY_PAGE = 5_000;
+/** Events read from the log per page while replaying (payloads parsed only up to the moment). */
+const REPLAY_PAGE = 2_000;
 /** A snapshot of the read models is kept after every this many events a replay applies. */
 const SNAPSHOT_EVERY = 10_000;
 /**
  * Record references all snapshots may hold together (8 bytes each; the records themselves are
- * shared between snapshots until they change). Past it, every second snapshot is dropped: the
- * snapshots stay spread over the whole log, only further apart.
+ * shared between snapshots until they change, their nested values for as long as they last).
+ * Past it, every second snapshot is dropped: the snapshots stay spread over the whole log, only
+ * further apart.
  */
 const MAX_SNAPSHOT_REFERENCES = 8_000_000;
 
@@ -22,19 +23,24 @@ export interface ReplayedState {
   position: bigint | null;
 }
 
-/** Read models frozen after a prefix of the log: their records (copies nobody changes) and the prefix's newest event time. */
+/** Read models frozen after a prefix of the log: their records and the prefix's newest event time. */
 interface Snapshot {
   position: bigint;
   /** The latest `occurredAt` of the events up to `position`: usable for any moment at or after it. */
   latestTime: number;
+  /** Frozen copies, nested values included (see `frozenCopy`). */
   records: StoredRecord[];
 }
 
 /** When an event happened, by the service's clock (the store's time for events written without it). */
 export function occurredAtMs(event: RecordedEvent): number {
-  const occurredAt = event.metadata['occurredAt'];
-  return typeof occurredAt === 'string' ? Date.parse(occurredAt) : event.recordedAt.getTime();
+  return timeOf(event.metadata, event.recordedAt.getTime());
 }
+
+const timeOf = (metadata: Record<string, unknown>, recordedAt: number) => {
+  const occurredAt = metadata['occurredAt'];
+  return typeof occurredAt === 'string' ? Date.parse(occurredAt) : recordedAt;
+};
 
 /**
  * Replays the log into fresh read models, through the very projections the live service runs,
@@ -65,20 +71,23 @@ export class HistoryReplay {
   private async replay(at: number): Promise<ReplayedState> {
     const models = new ReadModels();
     const base = this.options.useSnapshots === false ? undefined : this.latestSnapshotBefore(at);
-    // Loaded records change in place as events apply: the models get copies, the snapshot stays as taken.
-    if (base) models.hydrate(structuredClone(base.records), base.position);
+    // Loaded records change in place as events apply: the models get their own top-level copies,
+    // sharing the frozen nested values, which projections replace rather than change.
+    if (base) models.hydrate(base.records.map(({ kind, record }) => ({ kind, record: { ...(record as object) } })), base.position);
     const every = this.options.snapshotEvery ?? SNAPSHOT_EVERY;
     const collected = new SnapshotCollector(base);
     let sinceSnapshot = 0;
-    for await (const page of logPages(this.store, { after: base?.position ?? null, pageSize: REPLAY_PAGE })) {
-      for (const event of page) {
-        const time = occurredAtMs(event);
+    for await (const page of rawLogPages(this.store, { after: base?.position ?? null, pageSize: REPLAY_PAGE })) {
+      for (const raw of page) {
+        // The metadata says when; the data is parsed only for events up to the moment.
+        const metadata = JSON.parse(raw.metadata) as Record<string, unknown>;
+        const time = timeOf(metadata, raw.recordedAt);
         if (time > at) return { models, position: models.position };
-        models.apply(modelEventOf(event));
+        models.apply(parsed(raw, metadata));
         collected.observe(time);
         if (++sinceSnapshot === every) {
           sinceSnapshot = 0;
-          this.keep(collected.take(models, event.position));
+          this.keep(collected.take(models, raw.position));
         }
       }
     }
@@ -105,17 +114,16 @@ export class HistoryReplay {
 }
 
 /**
- * Copies of every record the replay has touched so far. Records change in place as events
- * apply, so a snapshot holds copies; a copy is replaced (never changed) when its record
- * changes again, so one copy may be shared by several snapshots.
+ * Frozen copies of every record the replay has touched so far. A copy is replaced (never
+ * changed) when its record changes again, so one copy may be shared by several snapshots.
  */
 class SnapshotCollector {
-  private readonly records = new Map<string, StoredRecord>();
+  /** Built at the first snapshot: most replays end before they take one. */
+  private records: Map<string, StoredRecord> | null = null;
   private latestTime: number;
 
-  constructor(base: Snapshot | undefined) {
+  constructor(private readonly base: Snapshot | undefined) {
     this.latestTime = base?.latestTime ?? Number.NEGATIVE_INFINITY;
-    for (const stored of base?.records ?? []) this.records.set(`${stored.kind}:${(stored.record as { id: string }).id}`, stored);
   }
 
   observe(time: number): void {
@@ -123,10 +131,38 @@ class SnapshotCollector {
   }
 
   take(models: ReadModels, position: bigint): Snapshot {
+    if (this.records === null) {
+      this.records = new Map();
+      for (const stored of this.base?.records ?? []) this.records.set(`${stored.kind}:${(stored.record as { id: string }).id}`, stored);
+    }
     for (const { kind, id, record } of models.takeDirty()) {
       if (record === null) this.records.delete(`${kind}:${id}`);
-      else this.records.set(`${kind}:${id}`, { kind, record: structuredClone(record) });
+      else this.records.set(`${kind}:${id}`, { kind, record: frozenCopy(record as Record<string, unknown>) });
     }
     return { position, latestTime: this.latestTime, records: [...this.records.values()] };
   }
+}
+
+/**
+ * A record's copy for a snapshot: a new top-level object, frozen, whose nested values (arrays,
+ * objects) are the record's own, frozen too. Projections change records by assigning their
+ * top-level fields, so nested values can be shared by the record, its copies and the models
+ * loaded from them; were one ever changed in place, the replay would fail loudly (a frozen
+ * object refuses writes in strict code) rather than alter a snapshot.
+ */
+function frozenCopy(record: Record<string, unknown>): Record<string, unknown> {
+  for (const value of Object.values(record)) deepFreeze(value);
+  return Object.freeze({ ...record });
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const nested of Object.values(value)) deepFreeze(nested);
+}
+
+/** A raw event with its payloads parsed (`metadata` already is), as the models read it. */
+function parsed(raw: RawRecordedEvent, metadata: Record<string, unknown>): ModelEvent & { position: bigint } {
+  const event = { ...raw, data: JSON.parse(raw.data) as unknown, metadata, recordedAt: new Date(raw.recordedAt) };
+  return modelEventOf(event);
 }
