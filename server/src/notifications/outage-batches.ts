@@ -1,6 +1,6 @@
 import type { Channel, Rule } from '../domain/notification.js';
 import { grouped, single, subjectOf, type Dispatch, type Item, type RoutingState } from './dispatch.js';
-import { liveChannels, routesTo } from './routing.js';
+import { liveChannels, ruleMatches } from './routing.js';
 
 export interface BatchOptions {
   /** How long events of one outage are gathered, so a sensor's loss and its registry's error go out together. */
@@ -27,6 +27,12 @@ interface Held {
  * gathers each org's changes briefly (folding a registry's change into the sensor change
  * that caused it), groups storms, and holds "lost connection" back for rules with a hold-down,
  * dropping it (and the matching reconnect) when the sensor is back in time.
+ *
+ * Which batch an event joins, when a batch is a storm, and so which message (and delivery id) a
+ * loss ends up in depend only on the events' times and their order in the log, never on when
+ * they were read: reading the same log again after a crash groups it the same way. (The caller
+ * moves time on by the clock only once it has read everything stored, so a batch is not closed
+ * early while the log still holds its events.)
  */
 export class OutageBatches {
   private readonly batches = new Map<string, Batch>();
@@ -41,14 +47,11 @@ export class OutageBatches {
     private readonly dispatch: (dispatch: Dispatch) => void,
   ) {}
 
-  /**
-   * Adds what an event says; `seenAt` is when it was read (later than it happened when the
-   * consumer lags), and gathering counts from then, so a backlog is still gathered, not split.
-   */
-  add(item: Item, seenAt = item.at): void {
+  /** Adds what an event says, in log order. */
+  add(item: Item): void {
     if (item.kind === 'registry' && this.fold(item)) return;
     if (item.kind === 'back') this.releaseHeld(item);
-    const now = Math.max(item.at, seenAt);
+    const now = item.at;
     let batch = this.batches.get(item.orgId);
     if (!batch) this.batches.set(item.orgId, (batch = { items: [], startedAt: now, flushAt: now + this.options.gatherMs }));
     batch.items.push(item);
@@ -111,16 +114,30 @@ export class OutageBatches {
 
   /** The channel's rules for the item; none when the channel or rule came after what happened. */
   private rulesFor(channel: Channel, item: Item): Rule[] {
-    if (Date.parse(channel.createdAt) > item.at) return [];
-    return routesTo(this.routing.rules, channel.id, item.labels, subjectOf(item)).filter((rule) => Date.parse(rule.createdAt) <= item.at);
+    return this.router(channel)(item);
+  }
+
+  /** `rulesFor` one channel, with what is the same for every item (its rules, their times) worked out once. */
+  private router(channel: Channel): (item: Item) => Rule[] {
+    const channelSince = Date.parse(channel.createdAt);
+    const rules = [...this.routing.rules].filter((rule) => rule.channelId === channel.id && !rule.deleted).map((rule) => ({ rule, since: Date.parse(rule.createdAt) }));
+    return (item) => {
+      if (channelSince > item.at) return [];
+      const subject = subjectOf(item);
+      const out: Rule[] = [];
+      for (const { rule, since } of rules) if (since <= item.at && ruleMatches(rule, item.labels, subject)) out.push(rule);
+      return out;
+    };
   }
 
   private flush(orgId: string, batch: Batch): void {
     const storm = this.recentLosses(orgId, batch.flushAt).length > this.options.stormThreshold;
+    const orgLosses = storm ? batch.items.filter((item) => item.kind === 'lost') : [];
     for (const channel of liveChannels(this.routing.channels, orgId)) {
       const stormItems: Item[] = [];
+      const route = this.router(channel);
       for (const item of batch.items) {
-        const rules = this.rulesFor(channel, item);
+        const rules = route(item);
         if (rules.length === 0) continue;
         const sensorKey = `${item.affected?.sensor.id}:${channel.id}`;
         if (item.kind === 'back' && this.dropped.delete(sensorKey)) continue;
@@ -129,7 +146,7 @@ export class OutageBatches {
         else if (item.kind === 'lost' && storm) stormItems.push(item);
         else this.dispatch(single(item, channel, rules, this.routing));
       }
-      for (const dispatch of grouped(stormItems, channel, this.routing)) this.dispatch(dispatch);
+      for (const dispatch of grouped(stormItems, orgLosses, channel, this.routing)) this.dispatch(dispatch);
     }
   }
 }
