@@ -39,6 +39,13 @@ export class EventWriter {
   storeHealthy = true;
   /** Global position of the last event this writer stored: reads wait for projections to reach it. */
   lastPosition: bigint | null = null;
+  /**
+   * How many appends not yet stored carry each event time (`context.at`): events still to come
+   * are no older than the oldest of these, so consumers that group on event time know up to
+   * when the log is complete.
+   */
+  private readonly unstoredAt = new Map<number, number>();
+  private storedUpToWaiters: { at: number; resolve: () => void }[] = [];
   /** Told of each append once stored: seconds since its first attempt (retries included) and how many events it held. */
   appendObserver: ((seconds: number, events: number) => void) | undefined;
 
@@ -57,6 +64,38 @@ export class EventWriter {
   /** Appends events to a stream once the ones queued before them are stored. */
   append(streamName: string, events: DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
     if (events.length === 0) return Promise.resolve([]);
+    return this.whileUnstored(context.at, () => this.appendInTurn(streamName, events, context));
+  }
+
+  /** The oldest event time among appends accepted but not stored yet; null when none waits. */
+  oldestUnstoredAt(): number | null {
+    let oldest: number | null = null;
+    for (const at of this.unstoredAt.keys()) if (oldest === null || at < oldest) oldest = at;
+    return oldest;
+  }
+
+  /** Resolves once no append of events older than `at` is still waiting to be stored. */
+  storedUpTo(at: number): Promise<void> {
+    const oldest = this.oldestUnstoredAt();
+    if (oldest === null || oldest >= at) return Promise.resolve();
+    return new Promise((resolve) => this.storedUpToWaiters.push({ at, resolve }));
+  }
+
+  private whileUnstored<T>(at: number, write: () => Promise<T>): Promise<T> {
+    this.unstoredAt.set(at, (this.unstoredAt.get(at) ?? 0) + 1);
+    return write().finally(() => {
+      const left = this.unstoredAt.get(at)! - 1;
+      if (left === 0) this.unstoredAt.delete(at);
+      else this.unstoredAt.set(at, left);
+      if (this.storedUpToWaiters.length === 0) return;
+      const oldest = this.oldestUnstoredAt() ?? Number.POSITIVE_INFINITY;
+      const ready = this.storedUpToWaiters.filter((waiter) => waiter.at <= oldest);
+      this.storedUpToWaiters = this.storedUpToWaiters.filter((waiter) => waiter.at > oldest);
+      for (const waiter of ready) waiter.resolve();
+    });
+  }
+
+  private appendInTurn(streamName: string, events: DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
     return this.streams.run(streamName, async () => {
       try {
         return await this.write(streamName, events, context);
@@ -73,6 +112,10 @@ export class EventWriter {
    * again and the decision made again.
    */
   decideAndAppend(streamName: string, decide: () => DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
+    return this.whileUnstored(context.at, () => this.decideInTurn(streamName, decide, context));
+  }
+
+  private decideInTurn(streamName: string, decide: () => DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
     return this.streams.run(streamName, async () => {
       for (let attempt = 1; ; attempt++) {
         const events = decide();

@@ -82,11 +82,14 @@ export function single(item: Item, channel: Channel, rules: Rule[], routing: Rou
  * named in it, so the stored message says exactly which losses it covers.
  */
 export function grouped(items: Item[], orgLosses: Item[], channel: Channel, routing: RoutingState): Dispatch[] {
-  const heard: Item[] = [];
+  const silences = [...routing.silences].filter((silence) => !silence.deleted && silence.orgId === channel.orgId);
+  const heard: Item[] = silences.length === 0 ? items : [];
   const out: Dispatch[] = [];
-  for (const item of items) {
-    if (activeSilence(routing.silences, subjectOf(item), item.at)) out.push(single(item, channel, routesTo(routing.rules, channel.id, item.labels, subjectOf(item)), routing));
-    else heard.push(item);
+  if (silences.length > 0) {
+    for (const item of items) {
+      if (activeSilence(silences, subjectOf(item), item.at)) out.push(single(item, channel, routesTo(routing.rules, channel.id, item.labels, subjectOf(item)), routing));
+      else heard.push(item);
+    }
   }
   if (heard.length === 1) out.push(single(heard[0]!, channel, routesTo(routing.rules, channel.id, heard[0]!.labels, subjectOf(heard[0]!)), routing));
   if (heard.length <= 1) return out;

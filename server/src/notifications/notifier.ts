@@ -50,6 +50,8 @@ export class Notifier {
   private timer: { id: unknown; at: number } | null = null;
   /** Set while something is due but the log is not read up to what is stored: it is flushed once it is. */
   private dueWhenCaughtUp = false;
+  /** Set while waiting for events older than something due to be stored. */
+  private awaitingStores = false;
   private running: Promise<void> | undefined;
   private readonly checkpoint: NotifierCheckpoint | undefined;
   private savedPosition: bigint | null = null;
@@ -251,15 +253,20 @@ export class Notifier {
 
   /**
    * Flushes what is due now and sets the one timer for the next thing due. Time moves on by the
-   * clock only once the log is read up to what is stored: while reading lags, the events read
-   * move it (on their own times), so a batch is never closed while its events wait unread.
+   * clock only as far as the log is complete: not while stored events wait unread (the events
+   * read move it then, on their own times), and not past the time of an event still being
+   * stored. So a batch is never closed while one of its events is still to come, and live
+   * reading groups exactly as reading the log again after a crash does.
    */
   private tick(): void {
     if (this.controller.signal.aborted) return;
-    const behind = this.writer.lastPosition !== null && (this.position === null || this.position < this.writer.lastPosition);
-    if (!behind) this.batches.advance(this.clock.now());
-    const next = this.batches.nextDue();
-    this.dueWhenCaughtUp = behind && next !== null && next <= this.clock.now();
+    const now = this.clock.now();
+    let next = this.batches.nextDue();
+    if (next !== null && next <= now) {
+      this.batches.advance(this.completeUpTo(now));
+      next = this.batches.nextDue();
+    }
+    this.dueWhenCaughtUp = next !== null && next <= now;
     if (this.dueWhenCaughtUp) return;
     if (this.timer && (next === null || this.timer.at !== next)) {
       this.clock.clearTimeout(this.timer.id);
@@ -267,6 +274,22 @@ export class Notifier {
     }
     if (next === null || this.timer) return;
     this.timer = { at: next, id: this.clock.setTimeout(() => ((this.timer = null), this.tick()), Math.max(0, next - this.clock.now())) };
+  }
+
+  /**
+   * The time up to which the log is complete, at most `now`. None while stored events wait
+   * unread (reading them ticks again); else up to the oldest event time still being stored, and
+   * another tick follows once everything stamped before `now` is stored.
+   */
+  private completeUpTo(now: number): number {
+    if (this.writer.lastPosition !== null && (this.position === null || this.position < this.writer.lastPosition)) return Number.NEGATIVE_INFINITY;
+    const oldest = this.writer.oldestUnstoredAt();
+    if (oldest === null) return now;
+    if (oldest < now && !this.awaitingStores) {
+      this.awaitingStores = true;
+      void this.writer.storedUpTo(now).then(() => ((this.awaitingStores = false), this.tick()));
+    }
+    return Math.min(now, oldest);
   }
 }
 

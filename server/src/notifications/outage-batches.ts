@@ -1,6 +1,6 @@
 import type { Channel, Rule } from '../domain/notification.js';
 import { grouped, single, subjectOf, type Dispatch, type Item, type RoutingState } from './dispatch.js';
-import { liveChannels, ruleMatches } from './routing.js';
+import { liveChannels, ruleMatches, type Subject } from './routing.js';
 
 export interface BatchOptions {
   /** How long events of one outage are gathered, so a sensor's loss and its registry's error go out together. */
@@ -123,9 +123,14 @@ export class OutageBatches {
     const rules = [...this.routing.rules].filter((rule) => rule.channelId === channel.id && !rule.deleted).map((rule) => ({ rule, since: Date.parse(rule.createdAt) }));
     return (item) => {
       if (channelSince > item.at) return [];
-      const subject = subjectOf(item);
+      let subject: Subject | undefined;
       const out: Rule[] = [];
-      for (const { rule, since } of rules) if (since <= item.at && ruleMatches(rule, item.labels, subject)) out.push(rule);
+      for (const { rule, since } of rules) {
+        if (since > item.at) continue;
+        // A rule narrowed by neither registry nor sensor matches on the labels alone.
+        const matches = rule.registryId === null && rule.sensorPattern === null ? item.labels.some((label) => rule.events.includes(label)) : ruleMatches(rule, item.labels, (subject ??= subjectOf(item)));
+        if (matches) out.push(rule);
+      }
       return out;
     };
   }
