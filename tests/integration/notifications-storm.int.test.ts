@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { ADMIN_TOKEN, OFFLINE_AFTER_MS, TestServer } from '../support/test-server.js';
+import { TrpcHttp } from '../support/http-clients.js';
+import { wireSensor } from '../support/sensor-clients.js';
+import { HttpReceiver, type ReceivedRequest } from '../support/notification-receivers.js';
+
+const GATHER_MS = 500;
+const notifications = { secretKey: 'storm-test-key-0123456789', stormThreshold: 3 };
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+async function start(options: { dataDir?: string; clock?: SimulatedClock } = {}) {
+  const server = await TestServer.start({ ...options, notifications });
+  cleanup.push(() => server.stop());
+  return { server, admin: new TrpcHttp(server.url, ADMIN_TOKEN) };
+}
+
+/** Moves time on and waits for every message it causes to be sent. */
+async function advance(server: TestServer, ms: number): Promise<void> {
+  await server.advance(ms);
+  await server.app.notifier.settled();
+  await server.advance(GATHER_MS);
+  await server.app.notifier.settled();
+}
+
+/** Sensor ids per grouped message, once repeats are dropped by delivery id. */
+function groupedByDelivery(requests: ReceivedRequest[]): Map<string, string[]> {
+  return new Map(requests.filter((r) => r.body.sensors).map((r) => [r.body.deliveryId as string, r.body.sensors.map((s: { sensor: { id: string } }) => s.sensor.id) as string[]]));
+}
+
+describe('notification storms', () => {
+  it('groups a storm read late the same way when the log is read again: each sensor in one grouped message after dropping repeats', async () => {
+    const http = await HttpReceiver.start();
+    cleanup.push(() => http.close());
+    const { server, admin } = await start();
+    const { id: channelId } = await admin.do('mutation', 'notifications.createChannel', { name: 'hook', type: 'webhook', config: { url: `${http.url}/hook` } });
+    await admin.do('mutation', 'notifications.createRule', { channelId, events: ['Sensor lost connection'] });
+    const { key } = await admin.do('mutation', 'apiKeys.create', { name: 'fleet' });
+    const sensors = wireSensor(server.url, key);
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push(await sensors.register({ name: `wave-${i}`, hostname: `wave-${i}.local` }));
+    const orgId = server.app.states.state('sensor', `sensor-${ids[0]}`)!.orgId;
+
+    // Two waves of four losses, two seconds apart, reach the notifier together (as when it lags):
+    // they are two storms by their times, however they were read.
+    const t0 = server.clock.now();
+    await server.advance(5_000);
+    const lose = (sensorId: string, at: number) =>
+      server.app.writer.append(`sensor-${sensorId}`, [{ type: 'SensorWentOffline', data: { sensorId, lastHeartbeatAt: new Date(t0).toISOString(), at: new Date(at).toISOString(), thresholdMs: OFFLINE_AFTER_MS } }], { orgId, actor: { kind: 'system', id: 'test' }, at });
+    await Promise.all(ids.map((id, i) => lose(id, t0 + (i < 4 ? 1_000 : 3_000))));
+    await advance(server, 0);
+    const live = groupedByDelivery(http.requests);
+    expect([...live.values()].map((group) => group.length)).toEqual([4, 4]);
+
+    // The process dies; a new one reads the whole log again and re-sends nothing new.
+    await server.crash();
+    const clock = new SimulatedClock();
+    clock.set(server.clock.now());
+    const again = await start({ dataDir: server.dataDir, clock });
+    await advance(again.server, 0);
+    const all = groupedByDelivery(http.requests);
+    expect([...all.keys()].sort()).toEqual([...live.keys()].sort());
+    expect([...all.values()].flat().sort()).toEqual([...ids].sort());
+  });
+
+  it('stores a grouped message without its sensors and sends every attempt of it with the same body', async () => {
+    const http = await HttpReceiver.start();
+    cleanup.push(() => http.close());
+    const { server, admin } = await start();
+    const { id: channelId } = await admin.do('mutation', 'notifications.createChannel', { name: 'hook', type: 'webhook', config: { url: `${http.url}/hook` } });
+    await admin.do('mutation', 'notifications.createRule', { channelId, events: ['Sensor lost connection'] });
+    const { key } = await admin.do('mutation', 'apiKeys.create', { name: 'fleet' });
+    const sensors = wireSensor(server.url, key);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await sensors.register({ name: `big-${i}`, hostname: `big-${i}.local` }));
+    http.status = 503;
+    await advance(server, OFFLINE_AFTER_MS);
+    http.status = 200;
+    await advance(server, 30_000);
+    expect(http.requests).toHaveLength(2);
+    const [failed, delivered] = http.requests;
+    expect(delivered!.raw).toBe(failed!.raw);
+    expect(delivered!.body.sensors.map((s: { sensor: { id: string } }) => s.sensor.id).sort()).toEqual([...ids].sort());
+    const [queued] = (await server.stream(`delivery-${delivered!.body.deliveryId}`)).filter((e) => e.type === 'NotificationQueued');
+    const stored = queued!.data as { message: { sensors: unknown[]; members: { count: number } } };
+    expect(stored.message.sensors).toEqual([]);
+    expect(stored.message.members.count).toBe(6);
+    for (const id of ids) expect(JSON.stringify(queued!.data)).not.toContain(id);
+  });
+
+  it('resolves the PagerDuty incident of a storm once every sensor it listed is back or deleted, across a restart', async () => {
+    const http = await HttpReceiver.start();
+    cleanup.push(() => http.close());
+    const { server, admin } = await start();
+    const pd = await admin.do('mutation', 'notifications.createChannel', { name: 'pd', type: 'pagerduty', config: { routingKey: 'storm-routing-key', url: `${http.url}/pd` } });
+    await admin.do('mutation', 'notifications.createRule', { channelId: pd.id, events: ['Sensor lost connection'] });
+    const hook = await admin.do('mutation', 'notifications.createChannel', { name: 'hook', type: 'webhook', config: { url: `${http.url}/hook` } });
+    await admin.do('mutation', 'notifications.createRule', { channelId: hook.id, events: ['Sensor lost connection', 'Sensor reconnected'] });
+    const { key } = await admin.do('mutation', 'apiKeys.create', { name: 'fleet' });
+    const sensors = wireSensor(server.url, key);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await sensors.register({ name: `pd-${i}`, hostname: `pd-${i}.local` }));
+    await advance(server, OFFLINE_AFTER_MS);
+    const [trigger] = http.on('/pd');
+    expect(trigger!.body).toMatchObject({ event_action: 'trigger', routing_key: 'storm-routing-key', dedup_key: expect.stringMatching(/^harborguard-storm-/) });
+    expect(trigger!.body.payload.custom_details.sensors).toHaveLength(5);
+
+    for (const id of ids.slice(0, 4)) await sensors.heartbeat(id);
+    await advance(server, 0);
+    expect(http.on('/pd')).toHaveLength(1);
+    // Other channels get the per-sensor recoveries their rules ask for, and nothing more.
+    expect(http.on('/hook').filter((r) => r.body.event === 'Sensor reconnected')).toHaveLength(4);
+
+    await server.stop();
+    const again = await start({ dataDir: server.dataDir, clock: server.clock });
+    await again.admin.do('mutation', 'sensors.delete', { id: ids[4] });
+    await advance(again.server, 0);
+    expect(http.on('/pd').map((r) => r.body)).toEqual([trigger!.body, { routing_key: 'storm-routing-key', event_action: 'resolve', dedup_key: trigger!.body.dedup_key }]);
+    expect(http.on('/hook')).toHaveLength(5);
+  });
+});
