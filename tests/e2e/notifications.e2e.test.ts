@@ -110,6 +110,7 @@ describe('notification settings', () => {
     await page.locator('tr[data-channel="ops hook"]').getByRole('button', { name: 'Enable' }).waitFor();
     await openChecked('/sensors');
     await hint.waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'sensors-no-channels.png') });
     await page.getByRole('link', { name: 'e2e-sensor' }).first().click();
     await page.getByRole('heading', { name: 'e2e-sensor', level: 1 }).waitFor();
     await hint.waitFor();
