@@ -39,7 +39,8 @@ describe('notification settings', () => {
     const checked = page.waitForResponse((response) => response.url().includes('notifications.listChannels'));
     await page.goto(`${stack.url}${path}`);
     await checked;
-    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+    // The answer is on screen from the next frame on.
+    await page.evaluate('new Promise((resolve) => requestAnimationFrame(resolve))');
   }
 
   it('says on the Sensors page that nobody is notified: with the way to fix it for operators, as a plain sentence for auditors', async () => {
