@@ -32,17 +32,27 @@ function groupedByDelivery(requests: ReceivedRequest[]): Map<string, string[]> {
   return new Map(requests.filter((r) => r.body.sensors).map((r) => [r.body.deliveryId as string, r.body.sensors.map((s: { sensor: { id: string } }) => s.sensor.id) as string[]]));
 }
 
+/** A service with these channels (one rule each) and `count` sensors registered, with the receiver behind the channels. */
+async function fleet(count: number, channels: (http: HttpReceiver) => { name: string; type: string; config: object; events: string[] }[]) {
+  const http = await HttpReceiver.start();
+  cleanup.push(() => http.close());
+  const { server, admin } = await start();
+  for (const { events, ...channel } of channels(http)) {
+    const { id } = await admin.do('mutation', 'notifications.createChannel', channel);
+    await admin.do('mutation', 'notifications.createRule', { channelId: id, events });
+  }
+  const { key } = await admin.do('mutation', 'apiKeys.create', { name: 'fleet' });
+  const sensors = wireSensor(server.url, key);
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) ids.push(await sensors.register({ name: `storm-${i}`, hostname: `storm-${i}.local` }));
+  return { http, server, admin, sensors, ids };
+}
+
+const hookForLosses = (http: HttpReceiver) => [{ name: 'hook', type: 'webhook', config: { url: `${http.url}/hook` }, events: ['Sensor lost connection'] }];
+
 describe('notification storms', () => {
   it('groups a storm read late the same way when the log is read again: each sensor in one grouped message after dropping repeats', async () => {
-    const http = await HttpReceiver.start();
-    cleanup.push(() => http.close());
-    const { server, admin } = await start();
-    const { id: channelId } = await admin.do('mutation', 'notifications.createChannel', { name: 'hook', type: 'webhook', config: { url: `${http.url}/hook` } });
-    await admin.do('mutation', 'notifications.createRule', { channelId, events: ['Sensor lost connection'] });
-    const { key } = await admin.do('mutation', 'apiKeys.create', { name: 'fleet' });
-    const sensors = wireSensor(server.url, key);
-    const ids: string[] = [];
-    for (let i = 0; i < 8; i++) ids.push(await sensors.register({ name: `wave-${i}`, hostname: `wave-${i}.local` }));
+    const { http, server, ids } = await fleet(8, hookForLosses);
     const orgId = server.app.states.state('sensor', `sensor-${ids[0]}`)!.orgId;
 
     // Two waves of four losses, two seconds apart, reach the notifier together (as when it lags):
@@ -68,15 +78,7 @@ describe('notification storms', () => {
   });
 
   it('stores a grouped message without its sensors and sends every attempt of it with the same body', async () => {
-    const http = await HttpReceiver.start();
-    cleanup.push(() => http.close());
-    const { server, admin } = await start();
-    const { id: channelId } = await admin.do('mutation', 'notifications.createChannel', { name: 'hook', type: 'webhook', config: { url: `${http.url}/hook` } });
-    await admin.do('mutation', 'notifications.createRule', { channelId, events: ['Sensor lost connection'] });
-    const { key } = await admin.do('mutation', 'apiKeys.create', { name: 'fleet' });
-    const sensors = wireSensor(server.url, key);
-    const ids: string[] = [];
-    for (let i = 0; i < 6; i++) ids.push(await sensors.register({ name: `big-${i}`, hostname: `big-${i}.local` }));
+    const { http, server, ids } = await fleet(6, hookForLosses);
     http.status = 503;
     await advance(server, OFFLINE_AFTER_MS);
     http.status = 200;
@@ -93,17 +95,10 @@ describe('notification storms', () => {
   });
 
   it('resolves the PagerDuty incident of a storm once every sensor it listed is back or deleted, across a restart', async () => {
-    const http = await HttpReceiver.start();
-    cleanup.push(() => http.close());
-    const { server, admin } = await start();
-    const pd = await admin.do('mutation', 'notifications.createChannel', { name: 'pd', type: 'pagerduty', config: { routingKey: 'storm-routing-key', url: `${http.url}/pd` } });
-    await admin.do('mutation', 'notifications.createRule', { channelId: pd.id, events: ['Sensor lost connection'] });
-    const hook = await admin.do('mutation', 'notifications.createChannel', { name: 'hook', type: 'webhook', config: { url: `${http.url}/hook` } });
-    await admin.do('mutation', 'notifications.createRule', { channelId: hook.id, events: ['Sensor lost connection', 'Sensor reconnected'] });
-    const { key } = await admin.do('mutation', 'apiKeys.create', { name: 'fleet' });
-    const sensors = wireSensor(server.url, key);
-    const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(await sensors.register({ name: `pd-${i}`, hostname: `pd-${i}.local` }));
+    const { http, server, sensors, ids } = await fleet(5, (receiver) => [
+      { name: 'pd', type: 'pagerduty', config: { routingKey: 'storm-routing-key', url: `${receiver.url}/pd` }, events: ['Sensor lost connection'] },
+      { name: 'hook', type: 'webhook', config: { url: `${receiver.url}/hook` }, events: ['Sensor lost connection', 'Sensor reconnected'] },
+    ]);
     await advance(server, OFFLINE_AFTER_MS);
     const [trigger] = http.on('/pd');
     expect(trigger!.body).toMatchObject({ event_action: 'trigger', routing_key: 'storm-routing-key', dedup_key: expect.stringMatching(/^harborguard-storm-/) });

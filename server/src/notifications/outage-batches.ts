@@ -31,8 +31,8 @@ interface Held {
  * Which batch an event joins, when a batch is a storm, and so which message (and delivery id) a
  * loss ends up in depend only on the events' times and their order in the log, never on when
  * they were read: reading the same log again after a crash groups it the same way. (The caller
- * moves time on by the clock only once it has read everything stored, so a batch is not closed
- * early while the log still holds its events.)
+ * moves time on by the clock only as far as the log is complete: every stored event read and
+ * none older still being stored, so a batch is not closed while one of its events is to come.)
  */
 export class OutageBatches {
   private readonly batches = new Map<string, Batch>();
