@@ -123,4 +123,16 @@ describe('notification storms', () => {
     expect(http.on('/pd').map((r) => r.body)).toEqual([trigger!.body, { routing_key: 'storm-routing-key', event_action: 'resolve', dedup_key: trigger!.body.dedup_key }]);
     expect(http.on('/hook')).toHaveLength(5);
   });
+
+  it('sends a storm incident’s resolve only after its trigger went through', async () => {
+    const { http, server, sensors, ids } = await fleet(4, (receiver) => [{ name: 'pd', type: 'pagerduty', config: { routingKey: 'late-key', url: `${receiver.url}/pd` }, events: ['Sensor lost connection'] }]);
+    http.status = 503;
+    await advance(server, OFFLINE_AFTER_MS);
+    for (const id of ids) await sensors.heartbeat(id);
+    await advance(server, 0);
+    expect(http.on('/pd').map((r) => r.body.event_action)).toEqual(['trigger']);
+    http.status = 200;
+    await advance(server, 30_000);
+    expect(http.on('/pd').map((r) => r.body.event_action)).toEqual(['trigger', 'trigger', 'resolve']);
+  });
 });
