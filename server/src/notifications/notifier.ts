@@ -214,6 +214,7 @@ export class Notifier {
   private evolveInto<S>(map: Map<string, S>, stream: string, evolve: (state: S | null, event: never) => S | null, event: Evolving): void {
     const next = evolve(map.get(stream) ?? null, event as never);
     if (next) map.set(stream, next);
+    this.batches.routingChanged();
   }
 
   private itemOf(event: RecordedEvent, orgId: string, at: number): Item | null {

@@ -40,6 +40,14 @@ export class OutageBatches {
   private held: Held[] = [];
   /** `${sensorId}:${channelId}` whose loss a hold-down dropped: their reconnect is not news either. */
   private readonly dropped = new Set<string>();
+  /**
+   * Each item's rules per channel, worked out as it is added: the event is routed by the rules
+   * there were when it was read, and a storm's flush does not route thousands of items at once.
+   */
+  private readonly routed = new WeakMap<Item, Map<string, Rule[]>>();
+  /** Per channel, `rulesFor` with what all items share worked out; and each org's live channels. Both until routing changes. */
+  private readonly routers = new Map<string, (item: Item) => Rule[]>();
+  private readonly liveByOrg = new Map<string, Channel[]>();
 
   constructor(
     private readonly options: BatchOptions,
@@ -47,10 +55,17 @@ export class OutageBatches {
     private readonly dispatch: (dispatch: Dispatch) => void,
   ) {}
 
+  /** Channels or rules changed: what was worked out from them is worked out again when next needed. */
+  routingChanged(): void {
+    this.routers.clear();
+    this.liveByOrg.clear();
+  }
+
   /** Adds what an event says, in log order. */
   add(item: Item): void {
     if (item.kind === 'registry' && this.fold(item)) return;
     if (item.kind === 'back') this.releaseHeld(item);
+    this.route(item);
     const now = item.at;
     let batch = this.batches.get(item.orgId);
     if (!batch) this.batches.set(item.orgId, (batch = { items: [], startedAt: now, flushAt: now + this.options.gatherMs }));
@@ -73,7 +88,7 @@ export class OutageBatches {
     const due = this.held.filter((held) => held.due <= now);
     this.held = this.held.filter((held) => held.due > now);
     for (const { item, channelId } of due) {
-      const channel = liveChannels(this.routing.channels, item.orgId).find((c) => c.id === channelId);
+      const channel = this.liveChannels(item.orgId).find((c) => c.id === channelId);
       if (channel) this.dispatch(single(item, channel, this.rulesFor(channel, item), this.routing));
     }
   }
@@ -103,6 +118,7 @@ export class OutageBatches {
     if (!target?.affected) return false;
     target.labels.push(...item.labels);
     target.affected = { ...target.affected, registry: item.registry };
+    this.route(target);
     return true;
   }
 
@@ -114,7 +130,25 @@ export class OutageBatches {
 
   /** The channel's rules for the item; none when the channel or rule came after what happened. */
   private rulesFor(channel: Channel, item: Item): Rule[] {
-    return this.router(channel)(item);
+    return this.routed.get(item)?.get(channel.id) ?? this.routerOf(channel)(item);
+  }
+
+  private route(item: Item): void {
+    const routes = new Map<string, Rule[]>();
+    for (const channel of this.liveChannels(item.orgId)) routes.set(channel.id, this.routerOf(channel)(item));
+    this.routed.set(item, routes);
+  }
+
+  private liveChannels(orgId: string): Channel[] {
+    let live = this.liveByOrg.get(orgId);
+    if (!live) this.liveByOrg.set(orgId, (live = liveChannels(this.routing.channels, orgId)));
+    return live;
+  }
+
+  private routerOf(channel: Channel): (item: Item) => Rule[] {
+    let router = this.routers.get(channel.id);
+    if (!router) this.routers.set(channel.id, (router = this.router(channel)));
+    return router;
   }
 
   /** `rulesFor` one channel, with what is the same for every item (its rules, their times) worked out once. */
@@ -138,11 +172,10 @@ export class OutageBatches {
   private flush(orgId: string, batch: Batch): void {
     const storm = this.recentLosses(orgId, batch.flushAt).length > this.options.stormThreshold;
     const orgLosses = storm ? batch.items.filter((item) => item.kind === 'lost') : [];
-    for (const channel of liveChannels(this.routing.channels, orgId)) {
+    for (const channel of this.liveChannels(orgId)) {
       const stormItems: Item[] = [];
-      const route = this.router(channel);
       for (const item of batch.items) {
-        const rules = route(item);
+        const rules = this.rulesFor(channel, item);
         if (rules.length === 0) continue;
         const sensorKey = `${item.affected?.sensor.id}:${channel.id}`;
         if (item.kind === 'back' && this.dropped.delete(sensorKey)) continue;
