@@ -58,6 +58,18 @@ describe('outage batches', () => {
     expect(out[0]!.sourceEventIds).toEqual(['e0', 'e7']);
   });
 
+  it('names the losses inside a storm’s stretch of the log that its message does not list', () => {
+    const { b, out } = batches([{ ...rule(['Sensor lost connection']), sensorPattern: 'sensor-*' }]);
+    for (let n = 0; n < 6; n++) {
+      const item = lost(n);
+      if (n === 2) item.affected!.sensor = { id: 's2', name: 'other', host: 'other' };
+      b.add(item);
+    }
+    b.advance(T0 + 500);
+    expect(out).toHaveLength(1);
+    expect(out[0]!.message.members).toEqual({ orgId: 'o', from: '1', to: '6', count: 5, excludedEventIds: ['e2'] });
+  });
+
   it('groups on event time, so reading the same log at another pace gives the same messages and delivery ids', () => {
     const log = [...[0, 1, 2, 3].map((n) => lost(n, T0)), ...[4, 5, 6, 7].map((n) => lost(n, T0 + 2_000))];
     const live = batches([rule(['Sensor lost connection'])]);
