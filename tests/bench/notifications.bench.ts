@@ -114,7 +114,7 @@ async function run(withChannels: boolean): Promise<RunResult> {
       const arrivals = () => [
         { name: 'webhook', hits: http.on('/hook').filter((r) => r.body.sensors).map((r) => ({ at: r.receivedAt, n: r.body.sensors.length as number })) },
         { name: 'slack', hits: http.on('/slack').map((r) => ({ at: r.receivedAt, n: Number(/^(\d+) sensors/.exec(r.body.text)?.[1] ?? 1) })) },
-        { name: 'pagerduty', hits: http.on('/pd').map((r) => ({ at: r.receivedAt, n: (r.body.payload?.custom_details?.sensors?.length as number | undefined) ?? 1 })) },
+        { name: 'pagerduty', hits: http.on('/pd').map((r) => ({ at: r.receivedAt, n: (r.body.payload?.custom_details?.sensorCount as number | undefined) ?? 1 })) },
         { name: 'email', hits: smtp.mails.map((m) => ({ at: m.receivedAt, n: Number(/(\d+) sensors lost connection/.exec(m.raw)?.[1] ?? 1) })) },
       ];
       while (!arrivals().every((c) => covered(c.hits.reduce((sum, h) => sum + h.n, 0))) && Date.now() < deadline) await sleep(20);

@@ -108,6 +108,7 @@ describe('notification storms', () => {
     await advance(server, OFFLINE_AFTER_MS);
     const [trigger] = http.on('/pd');
     expect(trigger!.body).toMatchObject({ event_action: 'trigger', routing_key: 'storm-routing-key', dedup_key: expect.stringMatching(/^harborguard-storm-/) });
+    expect(trigger!.body.payload.custom_details).toMatchObject({ sensorCount: 5, sensors: expect.any(Array) });
     expect(trigger!.body.payload.custom_details.sensors).toHaveLength(5);
 
     for (const id of ids.slice(0, 4)) await sensors.heartbeat(id);
