@@ -39,6 +39,13 @@ export class EventWriter {
   availability: StoreAvailability;
   /** Global position of the last event this writer stored: reads wait for projections to reach it. */
   lastPosition: bigint | null = null;
+  /**
+   * How many appends not yet stored carry each event time (`context.at`): events still to come
+   * are no older than the oldest of these, so consumers that group on event time know up to
+   * when the log is complete.
+   */
+  private readonly unstoredAt = new Map<number, number>();
+  private storedUpToWaiters: { at: number; resolve: () => void }[] = [];
   /** Told of each append once stored: seconds since its first attempt (retries included) and how many events it held. */
   appendObserver: ((seconds: number, events: number) => void) | undefined;
 
@@ -68,7 +75,40 @@ export class EventWriter {
    */
   append(streamName: string, events: DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
     if (events.length === 0) return Promise.resolve([]);
-    const stored = this.streams.run(streamName, async () => {
+    const stored = this.whileUnstored(context.at, () => this.appendInTurn(streamName, events, context));
+    return isSystem(context) ? stored : this.answered(streamName, stored);
+  }
+
+  /** The oldest event time among appends accepted but not stored yet; null when none waits. */
+  oldestUnstoredAt(): number | null {
+    let oldest: number | null = null;
+    for (const at of this.unstoredAt.keys()) if (oldest === null || at < oldest) oldest = at;
+    return oldest;
+  }
+
+  /** Resolves once no append of events older than `at` is still waiting to be stored. */
+  storedUpTo(at: number): Promise<void> {
+    const oldest = this.oldestUnstoredAt();
+    if (oldest === null || oldest >= at) return Promise.resolve();
+    return new Promise((resolve) => this.storedUpToWaiters.push({ at, resolve }));
+  }
+
+  private whileUnstored<T>(at: number, write: () => Promise<T>): Promise<T> {
+    this.unstoredAt.set(at, (this.unstoredAt.get(at) ?? 0) + 1);
+    return write().finally(() => {
+      const left = this.unstoredAt.get(at)! - 1;
+      if (left === 0) this.unstoredAt.delete(at);
+      else this.unstoredAt.set(at, left);
+      if (this.storedUpToWaiters.length === 0) return;
+      const oldest = this.oldestUnstoredAt() ?? Number.POSITIVE_INFINITY;
+      const ready = this.storedUpToWaiters.filter((waiter) => waiter.at <= oldest);
+      this.storedUpToWaiters = this.storedUpToWaiters.filter((waiter) => waiter.at > oldest);
+      for (const waiter of ready) waiter.resolve();
+    });
+  }
+
+  private appendInTurn(streamName: string, events: DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
+    return this.streams.run(streamName, async () => {
       try {
         return await this.write(streamName, events, context, true);
       } catch (error) {
@@ -76,7 +116,6 @@ export class EventWriter {
         throw error instanceof WrongExpectedVersion ? conflict(streamName) : error;
       }
     });
-    return isSystem(context) ? stored : this.answered(streamName, stored);
   }
 
   /**
@@ -87,12 +126,16 @@ export class EventWriter {
   decideAndAppend(streamName: string, decide: () => DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
     // A request is refused while the store is away: nothing is decided that could not be stored.
     // The system's own decisions (checkpoints, schedules, notification records) are kept.
-    const keep = isSystem(context);
     try {
       this.refuseWhileAway(context);
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.whileUnstored(context.at, () => this.decideInTurn(streamName, decide, context));
+  }
+
+  private decideInTurn(streamName: string, decide: () => DomainEvent[], context: WriteContext): Promise<ModelEvent[]> {
+    const keep = isSystem(context);
     return this.streams.run(streamName, async () => {
       for (let attempt = 1; ; attempt++) {
         this.refuseWhileAway(context);

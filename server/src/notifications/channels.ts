@@ -61,6 +61,11 @@ export function slackBody({ message, deliveryId, publicUrl }: Outgoing): Record<
 }
 
 const PD_SEVERITY = { critical: 'critical', error: 'error', info: 'info' } as const;
+/**
+ * PagerDuty takes events of a few hundred kilobytes at most: a storm's event lists this many
+ * sensors in its details, with the count of all of them (the webhook carries the full list).
+ */
+export const PAGERDUTY_LISTED_SENSORS = 100;
 
 /** A PagerDuty Events API v2 event: trigger on loss, resolve on recovery, one incident per sensor. */
 export function pagerDutyBody({ message, publicUrl }: Outgoing, routingKey: string): Record<string, unknown> {
@@ -77,11 +82,16 @@ export function pagerDutyBody({ message, publicUrl }: Outgoing, routingKey: stri
       component: message.sensor ? 'sensor' : 'registry',
       group: message.registry?.name ?? 'unbound',
       class: message.event,
-      custom_details: { message: message.message, lastHeartbeatAt: message.lastHeartbeatAt, sensor: message.sensor, registry: message.registry, sensors: message.sensors.length > 1 ? message.sensors : undefined },
+      custom_details: { message: message.message, lastHeartbeatAt: message.lastHeartbeatAt, sensor: message.sensor, registry: message.registry, ...stormDetails(message) },
     },
     client: 'HarborGuard Sensor Health',
     client_url: publicUrl + message.path,
   };
+}
+
+function stormDetails(message: NotificationMessage): Record<string, unknown> {
+  if (message.sensors.length <= 1) return {};
+  return { sensorCount: message.sensors.length, sensors: message.sensors.slice(0, PAGERDUTY_LISTED_SENSORS) };
 }
 
 export function emailContent({ message, publicUrl }: Outgoing): { subject: string; text: string; html: string } {

@@ -12,7 +12,8 @@ async function setUp() {
   const clock = new SimulatedClock();
   clock.set(Date.parse('2026-11-27T10:00:00.000Z'));
   const states = new StreamStates();
-  const writer = new EventWriter(withCatalogValidation(new InMemoryEventStore()), states);
+  const store = withCatalogValidation(new InMemoryEventStore());
+  const writer = new EventWriter(store, states);
   const sent: string[] = [];
   const down = new Set(['dead']);
   const sender = async (channel: ResolvedChannel, outgoing: { deliveryId: string }) => {
@@ -20,7 +21,7 @@ async function setUp() {
     if (down.has(channel.id)) throw new Error('HTTP 503');
     return 'HTTP 200';
   };
-  const deliverer = new Deliverer({ writer, states, clock, secrets: new SecretBox('k'), publicUrl: '', retryScheduleMs: [30_000], log: () => {}, sender, breakerThreshold: 3, breakerOpenMs: 60_000 });
+  const deliverer = new Deliverer({ store, writer, states, clock, secrets: new SecretBox('k'), publicUrl: '', retryScheduleMs: [30_000], log: () => {}, sender, breakerThreshold: 3, breakerOpenMs: 60_000 });
   const context = { orgId: 'o', actor: { kind: 'system', id: 't' } as const, at: clock.now() };
   for (const id of ['dead', 'alive']) {
     await writer.append(channelStream(id), [{ type: 'NotificationChannelCreated', data: { channelId: id, orgId: 'o', name: id, type: 'webhook', config: { url: 'http://x' } } }], context);

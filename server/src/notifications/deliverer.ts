@@ -1,13 +1,17 @@
+import type { EventStore } from '@harborguard/eventstore';
 import type { Clock } from '../core/clock.js';
 import type { EventWriter } from '../core/event-writer.js';
 import type { StreamStates } from '../core/stream-states.js';
 import { decideDelivery, type DeliveryCommand } from '../domain/notification.js';
 import { channelStream, deliveryStream } from '../domain/streams.js';
 import { send, type ResolvedChannel, type SendResult } from './channels.js';
-import type { NotificationMessage } from './message.js';
+import type { AffectedSensor, NotificationMessage } from './message.js';
+import { affectedSensor, readStormLosses } from './members.js';
 import type { SecretBox } from './secret-box.js';
 
 export interface DelivererOptions {
+  /** Where a storm's sensors are read back from when its message is sent after a restart. */
+  store: EventStore;
   writer: EventWriter;
   states: StreamStates;
   clock: Clock;
@@ -44,6 +48,10 @@ export class Deliverer {
   private readonly lanes = new Map<string, Lane>();
   private readonly timers = new Map<string, unknown>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Storm sensors of deliveries not yet finished, as the notifier had them when it queued them. */
+  private readonly members = new Map<string, AffectedSensor[]>();
+  /** Deliveries waiting for another one (a storm's resolve for its trigger) to finish first. */
+  private readonly waitingOn = new Map<string, Set<string>>();
   private stopped = false;
 
   constructor(private readonly options: DelivererOptions) {}
@@ -75,6 +83,11 @@ export class Deliverer {
         this.track(this.attempt(deliveryId));
       }, wait),
     );
+  }
+
+  /** Keeps a storm's sensors for its first send, so it needs no read of the log. */
+  remember(deliveryId: string, members: AffectedSensor[]): void {
+    this.members.set(deliveryId, members);
   }
 
   /** Records a command on a delivery's stream, decided on its state as stored. */
@@ -110,6 +123,7 @@ export class Deliverer {
     const { states, clock } = this.options;
     const delivery = states.state('delivery', deliveryStream(deliveryId));
     if (!delivery || this.stopped) return;
+    if (this.mustWait(deliveryId, delivery.message as unknown as NotificationMessage)) return;
     const lane = this.lane(delivery.channelId);
     if (lane.openUntil > clock.now()) return this.schedule(deliveryId, lane.openUntil);
     if (lane.active >= (this.options.concurrencyPerChannel ?? 4)) {
@@ -132,10 +146,11 @@ export class Deliverer {
     const delivery = states.state('delivery', deliveryStream(deliveryId))!;
     try {
       const channel = this.resolve(delivery.channelId, delivery.orgId);
-      const outgoing = { message: delivery.message as unknown as NotificationMessage, deliveryId, publicUrl: this.options.publicUrl };
+      const outgoing = { message: await this.expanded(deliveryId, delivery.message as unknown as NotificationMessage), deliveryId, publicUrl: this.options.publicUrl };
       const response = await (this.options.sender ?? send)(channel, outgoing);
       lane.consecutiveFailures = 0;
       await this.record(deliveryId, { type: 'Succeed', deliveryId, response }, delivery.orgId);
+      this.finished(deliveryId);
     } catch (failure) {
       const error = (failure as Error).message;
       if (++lane.consecutiveFailures >= (this.options.breakerThreshold ?? 5)) lane.openUntil = clock.now() + (this.options.breakerOpenMs ?? 30_000);
@@ -143,7 +158,42 @@ export class Deliverer {
       const nextAt = wait === undefined ? null : clock.now() + wait;
       await this.record(deliveryId, { type: 'Fail', deliveryId, error, nextAttemptAt: nextAt === null ? null : new Date(nextAt).toISOString() }, delivery.orgId);
       if (nextAt !== null) this.schedule(deliveryId, nextAt);
+      else this.finished(deliveryId);
     }
+  }
+
+  /**
+   * The message as sent: a storm's stored message gets its sensors back, from memory on its first
+   * send, else from the log (after a restart). Either way the same losses in the same order.
+   */
+  private async expanded(deliveryId: string, message: NotificationMessage): Promise<NotificationMessage> {
+    if (!message.members) return message;
+    let sensors = this.members.get(deliveryId);
+    if (!sensors) {
+      const losses = await readStormLosses(this.options.store, message.members);
+      sensors = losses.map((loss) => affectedSensor(this.options.states, loss.sensorId, loss.lastHeartbeatAt));
+      this.members.set(deliveryId, sensors);
+    }
+    return { ...message, sensors };
+  }
+
+  /** True when the delivery must wait for the one it follows (still to be sent or retried); it is sent once that one is finished. */
+  private mustWait(deliveryId: string, message: NotificationMessage): boolean {
+    if (!message.after) return false;
+    const first = this.options.states.state('delivery', deliveryStream(message.after));
+    if (!first || (first.status !== 'pending' && first.status !== 'failed')) return false;
+    let waiting = this.waitingOn.get(message.after);
+    if (!waiting) this.waitingOn.set(message.after, (waiting = new Set()));
+    waiting.add(deliveryId);
+    return true;
+  }
+
+  /** A delivery is delivered or dead-lettered: what waited for it goes out. */
+  private finished(deliveryId: string): void {
+    this.members.delete(deliveryId);
+    const waiting = this.waitingOn.get(deliveryId);
+    this.waitingOn.delete(deliveryId);
+    for (const next of waiting ?? []) this.schedule(next);
   }
 
   /** Sends a message over a channel now without recording it: a channel's "send test". */

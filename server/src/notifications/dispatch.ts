@@ -1,12 +1,14 @@
 import { hash } from 'node:crypto';
 import type { Channel, NotificationLabel, Rule, Silence } from '../domain/notification.js';
-import { sensorMessage, registryMessage, stormMessage, type AffectedSensor, type NotificationMessage, type RegistryRef } from './message.js';
+import { sensorMessage, registryMessage, stormMessage, type StormMembers, type AffectedSensor, type NotificationMessage, type RegistryRef } from './message.js';
 import { activeSilence, routesTo, type Subject } from './routing.js';
 
 /** Something the log says happened that operators may be told: a sensor lost or back, or a registry's own change. */
 export interface Item {
   kind: 'lost' | 'back' | 'registry';
   eventId: string;
+  /** Where the event is in the log. */
+  position: bigint;
   orgId: string;
   at: number;
   labels: NotificationLabel[];
@@ -25,6 +27,8 @@ export interface Dispatch {
   message: NotificationMessage;
   sourceEventIds: string[];
   silenceId: string | null;
+  /** A storm's sensors, kept in memory only: the first send of it needs no read of the log. */
+  members?: AffectedSensor[];
 }
 
 /** The same (event, channel) always gets the same delivery id, so receivers can drop repeats. */
@@ -73,13 +77,29 @@ export function single(item: Item, channel: Channel, rules: Rule[], routing: Rou
 
 /**
  * A storm's grouped message for one channel: the sensors no silence mutes, in one message.
- * Silenced sensors are each recorded as suppressed.
+ * Silenced sensors are each recorded as suppressed. `orgLosses` are all the org's losses of the
+ * batch in log order: those between the first and last listed that the message does not list are
+ * named in it, so the stored message says exactly which losses it covers.
  */
-export function grouped(items: Item[], channel: Channel, routing: RoutingState): Dispatch[] {
-  const muted = items.filter((item) => activeSilence(routing.silences, subjectOf(item), item.at));
-  const heard = items.filter((item) => !muted.includes(item));
-  const out = muted.map((item) => single(item, channel, routesTo(routing.rules, channel.id, item.labels, subjectOf(item)), routing));
+export function grouped(items: Item[], orgLosses: Item[], channel: Channel, routing: RoutingState): Dispatch[] {
+  const silences = [...routing.silences].filter((silence) => !silence.deleted && silence.orgId === channel.orgId);
+  const heard: Item[] = silences.length === 0 ? items : [];
+  const out: Dispatch[] = [];
+  if (silences.length > 0) {
+    for (const item of items) {
+      if (activeSilence(silences, subjectOf(item), item.at)) out.push(single(item, channel, routesTo(routing.rules, channel.id, item.labels, subjectOf(item)), routing));
+      else heard.push(item);
+    }
+  }
   if (heard.length === 1) out.push(single(heard[0]!, channel, routesTo(routing.rules, channel.id, heard[0]!.labels, subjectOf(heard[0]!)), routing));
-  if (heard.length > 1) out.push(dispatchOf(heard, channel, stormMessage(heard.map((item) => item.affected!), new Date(heard[heard.length - 1]!.at).toISOString(), channel.orgId), []));
+  if (heard.length <= 1) return out;
+  const first = heard[0]!;
+  const last = heard[heard.length - 1]!;
+  const listed = new Set(heard);
+  const excludedEventIds = orgLosses.filter((item) => item.position > first.position && item.position < last.position && !listed.has(item)).map((item) => item.eventId);
+  const members: StormMembers = { orgId: channel.orgId, from: String(first.position), to: String(last.position), count: heard.length, excludedEventIds };
+  const affected = heard.map((item) => item.affected!);
+  const message = stormMessage(affected, new Date(last.at).toISOString(), members);
+  out.push({ deliveryId: deliveryIdOf(first.eventId, channel.id), orgId: channel.orgId, channelId: channel.id, message, sourceEventIds: [first.eventId, last.eventId], silenceId: null, members: affected });
   return out;
 }

@@ -34,11 +34,33 @@ export interface NotificationMessage {
   sensor: SensorRef | null;
   lastHeartbeatAt: string | null;
   registry: RegistryRef | null;
-  /** Every sensor concerned: one for a single outage, many for a storm. */
+  /**
+   * Every sensor concerned: one for a single outage, many for a storm. A storm's message is
+   * stored without them (see `members`) and gets them back when sent.
+   */
   sensors: AffectedSensor[];
+  /** For a storm: which losses it lists, named by their place in the log. */
+  members?: StormMembers;
+  /** The delivery that must be finished before this one is sent (a storm's trigger before its resolve). */
+  after?: string;
   /** Folds repeats of the same outage into one incident (PagerDuty's dedup_key). */
   dedupKey: string;
   action: 'trigger' | 'resolve';
+}
+
+/**
+ * A storm's members as stored: the org's losses from position `from` to `to` (inclusive) of the
+ * log, except `excludedEventIds` (held back, silenced, routed elsewhere or told before). The log
+ * never changes, so every attempt of the delivery lists the same sensors, in the same order, with
+ * the same last-heartbeat times, while the stored message stays a few hundred bytes whatever the
+ * storm's size.
+ */
+export interface StormMembers {
+  orgId: string;
+  from: string;
+  to: string;
+  count: number;
+  excludedEventIds: string[];
 }
 
 /** A sensor is named by its name, else its host, else its id. */
@@ -104,10 +126,18 @@ export function registryMessage(event: 'Registry error' | 'Registry recovered', 
   };
 }
 
-/** One message for many sensors of an org that lost connection within the storm window. */
-export function stormMessage(affected: AffectedSensor[], timestamp: string, orgId: string): NotificationMessage {
-  const shown = affected.slice(0, 50).map((a) => `- ${displayName(a.sensor)} (last heartbeat ${a.lastHeartbeatAt ?? 'never'})`);
+/** How many rows a storm's text lists before "…and N more". */
+const STORM_LINES = 50;
+
+/**
+ * One message for many sensors of an org that lost connection within the storm window, in its
+ * stored form: the text names the first sensors, `members` says where the full list is.
+ */
+export function stormMessage(affected: AffectedSensor[], timestamp: string, members: StormMembers): NotificationMessage {
+  const shown = affected.slice(0, STORM_LINES).map((a) => `- ${displayName(a.sensor)} (last heartbeat ${a.lastHeartbeatAt ?? 'never'})`);
   const more = affected.length > shown.length ? [`…and ${affected.length - shown.length} more`] : [];
+  let lastHeartbeatAt: string | null = null;
+  for (const a of affected) if (a.lastHeartbeatAt && (!lastHeartbeatAt || a.lastHeartbeatAt > lastHeartbeatAt)) lastHeartbeatAt = a.lastHeartbeatAt;
   return {
     event: 'Sensor lost connection',
     severity: 'critical',
@@ -116,10 +146,31 @@ export function stormMessage(affected: AffectedSensor[], timestamp: string, orgI
     path: '/sensors?status=offline',
     timestamp,
     sensor: null,
-    lastHeartbeatAt: affected.reduce<string | null>((latest, a) => (a.lastHeartbeatAt && (!latest || a.lastHeartbeatAt > latest) ? a.lastHeartbeatAt : latest), null),
+    lastHeartbeatAt,
     registry: null,
-    sensors: affected,
-    dedupKey: `harborguard-storm-${orgId}-${timestamp}`,
+    sensors: [],
+    members,
+    dedupKey: `harborguard-storm-${members.orgId}-${timestamp}`,
     action: 'trigger',
+  };
+}
+
+/**
+ * Closes a storm's incident (PagerDuty) once every sensor it listed is back or deleted: the same
+ * dedup key as the storm's trigger, so the receiver folds it into that incident.
+ */
+export function stormResolvedMessage(storm: NotificationMessage, triggerDeliveryId: string, timestamp: string): NotificationMessage {
+  const { members, ...trigger } = storm;
+  const count = members?.count ?? storm.sensors.length;
+  return {
+    ...trigger,
+    event: 'Sensor reconnected',
+    severity: 'info',
+    title: `${count} sensors reconnected`,
+    message: `Every one of the ${count} sensors that lost connection together is back or was deleted.`,
+    timestamp,
+    sensors: [],
+    action: 'resolve',
+    after: triggerDeliveryId,
   };
 }

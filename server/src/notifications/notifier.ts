@@ -6,22 +6,23 @@ import type { StreamStates } from '../core/stream-states.js';
 import { channelDecider, ruleDecider, silenceDecider, type Channel, type Rule, type Silence } from '../domain/notification.js';
 import type { Evolving } from '../domain/decider.js';
 import { modelEventOf } from '../domain/model-event.js';
-import { registryStream, sensorStream } from '../domain/streams.js';
+import { channelStream } from '../domain/streams.js';
 import { Deliverer, type DelivererOptions } from './deliverer.js';
 import type { Dispatch, Item } from './dispatch.js';
-import type { AffectedSensor, RegistryRef } from './message.js';
+import { affectedSensor, registryRef } from './members.js';
 import { OutageBatches, type BatchOptions } from './outage-batches.js';
+import { StormIncidents } from './storm-incidents.js';
 import { liveChannels } from './routing.js';
 import type { SecretBox } from './secret-box.js';
 import type { NotifierCheckpoint } from './checkpoint.js';
 
-export interface NotifierOptions extends Omit<DelivererOptions, 'writer' | 'states' | 'clock' | 'log'>, Partial<BatchOptions> {
+export interface NotifierOptions extends Omit<DelivererOptions, 'store' | 'writer' | 'states' | 'clock' | 'log'>, Partial<BatchOptions> {
   /** Where the position up to which everything is queued is kept; without one, start replays from the first channel. */
   checkpoint?: NotifierCheckpoint;
 }
 
 const CONFIG_TYPES = ['NotificationChannelCreated', 'NotificationChannelChanged', 'NotificationChannelDeleted', 'NotificationRuleCreated', 'NotificationRuleDeleted', 'NotificationSilenceCreated', 'NotificationSilenceDeleted'];
-const SOURCE_TYPES = ['SensorWentOffline', 'SensorCameOnline', 'RegistryStatusChanged'];
+const SOURCE_TYPES = ['SensorWentOffline', 'SensorCameOnline', 'SensorDeleted', 'RegistryStatusChanged'];
 const RELEVANT = new Set([...CONFIG_TYPES, ...SOURCE_TYPES]);
 const PAGE = 1_000;
 const CHECKPOINT_EVERY_MS = 1_000;
@@ -41,14 +42,17 @@ export class Notifier {
   private readonly rules = new Map<string, Rule>();
   private readonly silences = new Map<string, Silence>();
   private readonly batches: OutageBatches;
+  private readonly incidents: StormIncidents;
   private readonly controller = new AbortController();
   private readonly writes = new Set<Promise<unknown>>();
   private position: bigint | null = null;
   private waiters: { position: bigint; resolve: () => void }[] = [];
   private timer: { id: unknown; at: number } | null = null;
+  /** Set while something is due but the log is not read up to what is stored: it is flushed once it is. */
+  private dueWhenCaughtUp = false;
+  /** Set while waiting for events older than something due to be stored. */
+  private awaitingStores = false;
   private running: Promise<void> | undefined;
-  /** False while catching up at start: history is gathered on event time, the live log on arrival. */
-  private live = false;
   private readonly checkpoint: NotifierCheckpoint | undefined;
   private savedPosition: bigint | null = null;
   private saveTimer: NodeJS.Timeout | undefined;
@@ -61,7 +65,7 @@ export class Notifier {
     private readonly log: (line: string) => void,
     options: NotifierOptions,
   ) {
-    this.deliverer = new Deliverer({ ...options, writer, states, clock, log });
+    this.deliverer = new Deliverer({ ...options, store, writer, states, clock, log });
     this.checkpoint = options.checkpoint;
     const batchOptions = { gatherMs: options.gatherMs ?? 500, stormThreshold: options.stormThreshold ?? 10, stormWindowMs: options.stormWindowMs ?? 60_000 };
     const { channels, rules, silences } = this;
@@ -77,6 +81,8 @@ export class Notifier {
       },
     };
     this.batches = new OutageBatches(batchOptions, routing, (dispatch) => this.queue(dispatch));
+    const isPagerDuty = (channelId: string) => states.state('channel', channelStream(channelId))?.type === 'pagerduty';
+    this.incidents = new StormIncidents(states, isPagerDuty, (dispatch) => this.queue(dispatch), () => clock.now());
   }
 
   /**
@@ -98,7 +104,7 @@ export class Notifier {
       if (first) await this.replay(relevant, first.position);
       else this.position = head?.position ?? null;
     }
-    this.live = true;
+    await this.incidents.resume(this.store);
     this.tick();
     this.deliverer.resume();
     this.running = this.follow();
@@ -182,6 +188,8 @@ export class Notifier {
 
   private reached(position: bigint): void {
     if (this.position === null || position > this.position) this.position = position;
+    if (this.dueWhenCaughtUp) this.tick();
+    if (this.waiters.length === 0) return;
     const ready = this.waiters.filter((w) => w.position <= this.position!);
     this.waiters = this.waiters.filter((w) => w.position > this.position!);
     for (const waiter of ready) waiter.resolve();
@@ -195,9 +203,10 @@ export class Notifier {
     if (event.streamName.startsWith('channel-')) this.evolveInto(this.channels, event.streamName, channelDecider.evolve, event);
     else if (event.streamName.startsWith('notifyrule-')) this.evolveInto(this.rules, event.streamName, ruleDecider.evolve, event);
     else if (event.streamName.startsWith('silence-')) this.evolveInto(this.silences, event.streamName, silenceDecider.evolve, event);
-    else if (liveChannels(this.channels.values(), orgId).length > 0) {
-      const item = this.itemOf(recorded, orgId, at);
-      if (item) this.batches.add(item, this.live ? this.clock.now() : at);
+    else {
+      if (event.type === 'SensorDeleted' || (event.type === 'SensorCameOnline' && event.data.from === 'offline')) this.incidents.recovered(event.data.sensorId);
+      const item = liveChannels(this.channels.values(), orgId).length > 0 ? this.itemOf(recorded, orgId, at) : null;
+      if (item) this.batches.add(item);
     }
     this.reached(recorded.position);
   }
@@ -205,39 +214,26 @@ export class Notifier {
   private evolveInto<S>(map: Map<string, S>, stream: string, evolve: (state: S | null, event: never) => S | null, event: Evolving): void {
     const next = evolve(map.get(stream) ?? null, event as never);
     if (next) map.set(stream, next);
+    this.batches.routingChanged();
   }
 
   private itemOf(event: RecordedEvent, orgId: string, at: number): Item | null {
-    const base = { eventId: event.id, orgId, at, reason: '', causeSensorId: null, registry: null };
+    if (event.type === 'SensorDeleted') return null;
+    const base = { eventId: event.id, position: event.position, orgId, at, reason: '', causeSensorId: null, registry: null };
     if (event.type === 'SensorWentOffline') {
       const data = event.data as EventData<'SensorWentOffline'>;
-      return { ...base, kind: 'lost', labels: ['Sensor lost connection'], affected: this.affected(data.sensorId, data.lastHeartbeatAt) };
+      return { ...base, kind: 'lost', labels: ['Sensor lost connection'], affected: affectedSensor(this.states, data.sensorId, data.lastHeartbeatAt) };
     }
     if (event.type === 'SensorCameOnline') {
       const data = event.data as EventData<'SensorCameOnline'>;
       if (data.from !== 'offline') return null;
-      return { ...base, kind: 'back', labels: ['Sensor reconnected'], affected: this.affected(data.sensorId, data.at) };
+      return { ...base, kind: 'back', labels: ['Sensor reconnected'], affected: affectedSensor(this.states, data.sensorId, data.at) };
     }
     const data = event.data as EventData<'RegistryStatusChanged'>;
-    const registry = this.registry(data.registryId);
+    const registry = registryRef(this.states, data.registryId);
     if (!registry) return null;
     const label = data.to === 'ERROR' ? 'Registry error' : 'Registry recovered';
     return { ...base, kind: 'registry', labels: [label], affected: null, registry: { ...registry, status: data.to }, reason: data.reason, causeSensorId: data.sensorId ?? null };
-  }
-
-  private affected(sensorId: string, lastHeartbeatAt: string | null): AffectedSensor {
-    const sensor = this.states.state('sensor', sensorStream(sensorId));
-    return {
-      sensor: { id: sensorId, name: sensor?.name ?? '', host: sensor?.hostname ?? '' },
-      lastHeartbeatAt,
-      registry: sensor?.registryId ? this.registry(sensor.registryId) : null,
-    };
-  }
-
-  private registry(registryId: string): RegistryRef | null {
-    const registry = this.states.state('registry', registryStream(registryId));
-    if (!registry) return null;
-    return { id: registry.id, name: registry.name, status: registry.deleted ? 'deleted' : registry.status };
   }
 
   /** Records the message on its delivery stream (once per delivery id) and sends what is new. */
@@ -245,24 +241,56 @@ export class Notifier {
     const { deliveryId, orgId, channelId, message, sourceEventIds, silenceId } = dispatch;
     const data = { deliveryId, orgId, channelId, event: message.event, message: message as unknown as Record<string, unknown>, sourceEventIds };
     const command = silenceId ? ({ type: 'Suppress', data: { ...data, silenceId } } as const) : ({ type: 'Queue', data } as const);
+    const members = dispatch.members;
+    if (members) this.deliverer.remember(deliveryId, members);
     const write = this.deliverer.record(deliveryId, command, orgId).then((stored) => {
-      if (stored.some((event) => event.type === 'NotificationQueued')) this.deliverer.schedule(deliveryId);
+      if (!stored.some((event) => event.type === 'NotificationQueued')) return;
+      if (members) this.incidents.track(dispatch, members.map((m) => m.sensor.id));
+      this.deliverer.schedule(deliveryId);
     });
     const tracked = write.catch((error: unknown) => this.log(`could not queue notification ${deliveryId}: ${(error as Error).message}`)).finally(() => this.writes.delete(tracked));
     this.writes.add(tracked);
   }
 
-  /** Flushes what is due now and sets the one timer for the next thing due. */
+  /**
+   * Flushes what is due now and sets the one timer for the next thing due. Time moves on by the
+   * clock only as far as the log is complete: not while stored events wait unread (the events
+   * read move it then, on their own times), and not past the time of an event still being
+   * stored. So a batch is never closed while one of its events is still to come, and live
+   * reading groups exactly as reading the log again after a crash does.
+   */
   private tick(): void {
     if (this.controller.signal.aborted) return;
-    this.batches.advance(this.clock.now());
-    const next = this.batches.nextDue();
+    const now = this.clock.now();
+    let next = this.batches.nextDue();
+    if (next !== null && next <= now) {
+      this.batches.advance(this.completeUpTo(now));
+      next = this.batches.nextDue();
+    }
+    this.dueWhenCaughtUp = next !== null && next <= now;
+    if (this.dueWhenCaughtUp) return;
     if (this.timer && (next === null || this.timer.at !== next)) {
       this.clock.clearTimeout(this.timer.id);
       this.timer = null;
     }
     if (next === null || this.timer) return;
     this.timer = { at: next, id: this.clock.setTimeout(() => ((this.timer = null), this.tick()), Math.max(0, next - this.clock.now())) };
+  }
+
+  /**
+   * The time up to which the log is complete, at most `now`. None while stored events wait
+   * unread (reading them ticks again); else up to the oldest event time still being stored, and
+   * another tick follows once everything stamped before `now` is stored.
+   */
+  private completeUpTo(now: number): number {
+    if (this.writer.lastPosition !== null && (this.position === null || this.position < this.writer.lastPosition)) return Number.NEGATIVE_INFINITY;
+    const oldest = this.writer.oldestUnstoredAt();
+    if (oldest === null) return now;
+    if (oldest < now && !this.awaitingStores) {
+      this.awaitingStores = true;
+      void this.writer.storedUpTo(now).then(() => ((this.awaitingStores = false), this.tick()));
+    }
+    return Math.min(now, oldest);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Channel, Rule } from '../domain/notification.js';
 import { grouped, single, subjectOf, type Dispatch, type Item, type RoutingState } from './dispatch.js';
-import { liveChannels, routesTo } from './routing.js';
+import { liveChannels, ruleMatches, type Subject } from './routing.js';
 
 export interface BatchOptions {
   /** How long events of one outage are gathered, so a sensor's loss and its registry's error go out together. */
@@ -27,6 +27,12 @@ interface Held {
  * gathers each org's changes briefly (folding a registry's change into the sensor change
  * that caused it), groups storms, and holds "lost connection" back for rules with a hold-down,
  * dropping it (and the matching reconnect) when the sensor is back in time.
+ *
+ * Which batch an event joins, when a batch is a storm, and so which message (and delivery id) a
+ * loss ends up in depend only on the events' times and their order in the log, never on when
+ * they were read: reading the same log again after a crash groups it the same way. (The caller
+ * moves time on by the clock only as far as the log is complete: every stored event read and
+ * none older still being stored, so a batch is not closed while one of its events is to come.)
  */
 export class OutageBatches {
   private readonly batches = new Map<string, Batch>();
@@ -34,6 +40,14 @@ export class OutageBatches {
   private held: Held[] = [];
   /** `${sensorId}:${channelId}` whose loss a hold-down dropped: their reconnect is not news either. */
   private readonly dropped = new Set<string>();
+  /**
+   * Each item's rules per channel, worked out as it is added: the event is routed by the rules
+   * there were when it was read, and a storm's flush does not route thousands of items at once.
+   */
+  private readonly routed = new WeakMap<Item, Map<string, Rule[]>>();
+  /** Per channel, `rulesFor` with what all items share worked out; and each org's live channels. Both until routing changes. */
+  private readonly routers = new Map<string, (item: Item) => Rule[]>();
+  private readonly liveByOrg = new Map<string, Channel[]>();
 
   constructor(
     private readonly options: BatchOptions,
@@ -41,14 +55,18 @@ export class OutageBatches {
     private readonly dispatch: (dispatch: Dispatch) => void,
   ) {}
 
-  /**
-   * Adds what an event says; `seenAt` is when it was read (later than it happened when the
-   * consumer lags), and gathering counts from then, so a backlog is still gathered, not split.
-   */
-  add(item: Item, seenAt = item.at): void {
+  /** Channels or rules changed: what was worked out from them is worked out again when next needed. */
+  routingChanged(): void {
+    this.routers.clear();
+    this.liveByOrg.clear();
+  }
+
+  /** Adds what an event says, in log order. */
+  add(item: Item): void {
     if (item.kind === 'registry' && this.fold(item)) return;
     if (item.kind === 'back') this.releaseHeld(item);
-    const now = Math.max(item.at, seenAt);
+    this.route(item);
+    const now = item.at;
     let batch = this.batches.get(item.orgId);
     if (!batch) this.batches.set(item.orgId, (batch = { items: [], startedAt: now, flushAt: now + this.options.gatherMs }));
     batch.items.push(item);
@@ -70,7 +88,7 @@ export class OutageBatches {
     const due = this.held.filter((held) => held.due <= now);
     this.held = this.held.filter((held) => held.due > now);
     for (const { item, channelId } of due) {
-      const channel = liveChannels(this.routing.channels, item.orgId).find((c) => c.id === channelId);
+      const channel = this.liveChannels(item.orgId).find((c) => c.id === channelId);
       if (channel) this.dispatch(single(item, channel, this.rulesFor(channel, item), this.routing));
     }
   }
@@ -100,6 +118,7 @@ export class OutageBatches {
     if (!target?.affected) return false;
     target.labels.push(...item.labels);
     target.affected = { ...target.affected, registry: item.registry };
+    this.route(target);
     return true;
   }
 
@@ -111,13 +130,49 @@ export class OutageBatches {
 
   /** The channel's rules for the item; none when the channel or rule came after what happened. */
   private rulesFor(channel: Channel, item: Item): Rule[] {
-    if (Date.parse(channel.createdAt) > item.at) return [];
-    return routesTo(this.routing.rules, channel.id, item.labels, subjectOf(item)).filter((rule) => Date.parse(rule.createdAt) <= item.at);
+    return this.routed.get(item)?.get(channel.id) ?? this.routerOf(channel)(item);
+  }
+
+  private route(item: Item): void {
+    const routes = new Map<string, Rule[]>();
+    for (const channel of this.liveChannels(item.orgId)) routes.set(channel.id, this.routerOf(channel)(item));
+    this.routed.set(item, routes);
+  }
+
+  private liveChannels(orgId: string): Channel[] {
+    let live = this.liveByOrg.get(orgId);
+    if (!live) this.liveByOrg.set(orgId, (live = liveChannels(this.routing.channels, orgId)));
+    return live;
+  }
+
+  private routerOf(channel: Channel): (item: Item) => Rule[] {
+    let router = this.routers.get(channel.id);
+    if (!router) this.routers.set(channel.id, (router = this.router(channel)));
+    return router;
+  }
+
+  /** `rulesFor` one channel, with what is the same for every item (its rules, their times) worked out once. */
+  private router(channel: Channel): (item: Item) => Rule[] {
+    const channelSince = Date.parse(channel.createdAt);
+    const rules = [...this.routing.rules].filter((rule) => rule.channelId === channel.id && !rule.deleted).map((rule) => ({ rule, since: Date.parse(rule.createdAt) }));
+    return (item) => {
+      if (channelSince > item.at) return [];
+      let subject: Subject | undefined;
+      const out: Rule[] = [];
+      for (const { rule, since } of rules) {
+        if (since > item.at) continue;
+        // A rule narrowed by neither registry nor sensor matches on the labels alone.
+        const matches = rule.registryId === null && rule.sensorPattern === null ? item.labels.some((label) => rule.events.includes(label)) : ruleMatches(rule, item.labels, (subject ??= subjectOf(item)));
+        if (matches) out.push(rule);
+      }
+      return out;
+    };
   }
 
   private flush(orgId: string, batch: Batch): void {
     const storm = this.recentLosses(orgId, batch.flushAt).length > this.options.stormThreshold;
-    for (const channel of liveChannels(this.routing.channels, orgId)) {
+    const orgLosses = storm ? batch.items.filter((item) => item.kind === 'lost') : [];
+    for (const channel of this.liveChannels(orgId)) {
       const stormItems: Item[] = [];
       for (const item of batch.items) {
         const rules = this.rulesFor(channel, item);
@@ -129,7 +184,7 @@ export class OutageBatches {
         else if (item.kind === 'lost' && storm) stormItems.push(item);
         else this.dispatch(single(item, channel, rules, this.routing));
       }
-      for (const dispatch of grouped(stormItems, channel, this.routing)) this.dispatch(dispatch);
+      for (const dispatch of grouped(stormItems, orgLosses, channel, this.routing)) this.dispatch(dispatch);
     }
   }
 }

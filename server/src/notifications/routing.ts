@@ -15,12 +15,24 @@ export interface Subject {
 export function sensorMatches(pattern: string | null, sensor: SensorRef | null): boolean {
   if (pattern === null || pattern === '') return true;
   if (!sensor) return false;
-  const source = pattern
-    .split('*')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  const regex = new RegExp(`^${source}$`, 'i');
+  const regex = patternRegex(pattern);
   return regex.test(sensor.name) || regex.test(sensor.host);
+}
+
+/** Patterns are few and each is tried on every sensor of a storm: each is compiled once. */
+const compiled = new Map<string, RegExp>();
+
+function patternRegex(pattern: string): RegExp {
+  let regex = compiled.get(pattern);
+  if (!regex) {
+    const source = pattern
+      .split('*')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*');
+    if (compiled.size >= 1_000) compiled.clear();
+    compiled.set(pattern, (regex = new RegExp(`^${source}$`, 'i')));
+  }
+  return regex;
 }
 
 export function ruleMatches(rule: Rule, labels: readonly NotificationLabel[], subject: Subject): boolean {
