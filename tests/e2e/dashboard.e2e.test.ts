@@ -191,7 +191,13 @@ describe('dashboard', () => {
     // could land: the link is clicked in the page only while it is still there, in one step.
     await page.evaluate(`document.querySelector('nav[aria-label="Main"] a[href="/registries"]')?.click()`);
     await page.waitForURL(/\/sign-in\?expired=1/);
-    await page.getByText('Your session ended').waitFor();
+    await page
+      .getByText('Your session ended')
+      .waitFor()
+      .catch(async (error: unknown) => {
+        // Where the page went instead, so a failure says what the user saw.
+        throw new Error(`no "Your session ended" at ${page.url()}: ${(await page.locator('body').innerText()).slice(0, 400)}`, { cause: error });
+      });
   });
 
   it('labels a row re-created from a bare heartbeat and says why it has no details; warns of sensors sharing a host', async () => {
