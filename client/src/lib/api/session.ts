@@ -44,3 +44,22 @@ const RANK: Record<Role, number> = { auditor: 0, operator: 1, admin: 2 };
 export function hasRole(role: Role | undefined | null, needed: Role): boolean {
   return role !== undefined && role !== null && RANK[role] >= RANK[needed];
 }
+
+/**
+ * A session that ended under the user (revoked, signed out elsewhere) is noted for this tab until
+ * the next sign-in, so the sign-in page says why even when another redirect lands after the one
+ * that carried the notice.
+ */
+const ENDED_KEY = 'harborguard:session-ended';
+
+export function noteSessionEnded(): void {
+  sessionStorage.setItem(ENDED_KEY, '1');
+}
+
+export function sessionEndedNoted(): boolean {
+  return sessionStorage.getItem(ENDED_KEY) !== null;
+}
+
+export function clearSessionEnded(): void {
+  sessionStorage.removeItem(ENDED_KEY);
+}
