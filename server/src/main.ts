@@ -84,15 +84,16 @@ function readConfig(): Config {
   }
 }
 
+/** Whether the store answers a ping, beside the service's own `store` check (whether it takes writes, and since when not). */
 function storeReachable(store: () => EventStore | null): ReadinessCheck {
   return async () => {
     const current = store();
-    if (!current) return { ready: false, checks: { store: 'connecting' } };
+    if (!current) return { ready: false, checks: { storeConnection: 'connecting' } };
     try {
       await current.ping();
-      return { ready: true, checks: { store: 'reachable' } };
+      return { ready: true, checks: { storeConnection: 'reachable' } };
     } catch (error) {
-      return { ready: false, checks: { store: `unreachable: ${(error as Error).message}` } };
+      return { ready: false, checks: { storeConnection: `unreachable: ${(error as Error).message}` } };
     }
   };
 }

@@ -69,6 +69,7 @@ describe('start-up', () => {
     expect(await health.json()).toMatchObject({ status: 'ok', ready: false });
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ ready: false, checks: { storeConnection: 'connecting' } });
     const api = await fetch(`${url}/api/agent/heartbeat`, { method: 'POST', body: '{}' });
     expect(api.status).toBe(503);
     await server.waitForOutput(/not reachable[\s\S]*not reachable/, 15_000);
