@@ -4,10 +4,7 @@ import { chainHash, chainHashV2, linkOf, storedLinkV2, type ChainLink } from './
 import { EMPTY_DIGEST, foldDigest, isAnchor } from './audit-anchors.js';
 import { rawLogPages } from './log-pages.js';
 
-/**
- * Events per page. Small pages die young: with 5 000 (some 4 MB of text) each page outlived a
- * young-generation collection and was copied, and garbage collection took a third of the time.
- */
+/** Events per page: small enough (under 1 MB of text) that a page dies in the young generation. */
 const VERIFY_PAGE = 1_000;
 
 /** The newest event seen of a stream: the next one must follow its revision and chain to its hash. */

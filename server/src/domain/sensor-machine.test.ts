@@ -29,6 +29,21 @@ function startSensor(overrides: Partial<SensorMachineInput> = {}) {
   return { clock, actor, emitted, status, contact, keepContact };
 }
 
+/** Online until exactly one threshold after the last contact (now), then offline with that contact named. */
+function expectOfflineOneThresholdAfterNow({ clock, status, emitted }: ReturnType<typeof startSensor>): void {
+  const last = clock.now();
+  clock.increment(THRESHOLD - 1);
+  expect(status()).toBe('online');
+  clock.increment(1);
+  expect(status()).toBe('offline');
+  expect(emitted).toEqual([
+    {
+      type: 'SensorWentOffline',
+      data: { sensorId: 's-1', lastHeartbeatAt: new Date(last).toISOString(), at: new Date(last + THRESHOLD).toISOString(), thresholdMs: THRESHOLD },
+    },
+  ]);
+}
+
 describe('sensor machine', () => {
   it('a new sensor is online', () => {
     const { status, emitted } = startSensor();
@@ -71,41 +86,23 @@ describe('sensor machine', () => {
   });
 
   it('after a long stream of contacts, goes offline exactly one threshold after the last', () => {
-    const { clock, status, contact, emitted } = startSensor();
+    const sensor = startSensor();
+    const { clock, contact } = sensor;
     for (let i = 0; i < 300; i++) {
       clock.increment(1_000 + (i % 7) * 13);
       contact();
     }
-    const last = clock.now();
-    clock.increment(THRESHOLD - 1);
-    expect(status()).toBe('online');
-    clock.increment(1);
-    expect(status()).toBe('offline');
-    expect(emitted).toEqual([
-      {
-        type: 'SensorWentOffline',
-        data: { sensorId: 's-1', lastHeartbeatAt: new Date(last).toISOString(), at: new Date(last + THRESHOLD).toISOString(), thresholdMs: THRESHOLD },
-      },
-    ]);
+    expectOfflineOneThresholdAfterNow(sensor);
   });
 
   it('contacts its host kept and handed over when asked move the deadline exactly as contacts sent at once', () => {
-    const { clock, status, keepContact, emitted } = startSensor();
+    const sensor = startSensor();
+    const { clock, keepContact } = sensor;
     for (let i = 0; i < 10; i++) {
       clock.increment(50_000);
       keepContact();
     }
-    const last = clock.now();
-    clock.increment(THRESHOLD - 1);
-    expect(status()).toBe('online');
-    clock.increment(1);
-    expect(status()).toBe('offline');
-    expect(emitted).toEqual([
-      {
-        type: 'SensorWentOffline',
-        data: { sensorId: 's-1', lastHeartbeatAt: new Date(last).toISOString(), at: new Date(last + THRESHOLD).toISOString(), thresholdMs: THRESHOLD },
-      },
-    ]);
+    expectOfflineOneThresholdAfterNow(sensor);
   });
 
   it('a contact that changes nothing emits nothing', () => {
