@@ -1,15 +1,24 @@
 import { z } from 'zod';
+import { SensorListPageInput } from './read-api.js';
 
 /** Inputs and answers of the auditors' history procedures (`audit.*`) and their HTTP downloads. */
 
 const moment = z.iso.datetime({ offset: true });
 const entityId = z.string().min(1).max(128);
 
-export const StateAtInput = z.object({ at: moment });
+/** Without `sensors`, the answer lists every sensor of the moment; with it, that page of them, as `sensors.list` pages. */
+export const StateAtInput = z.object({ at: moment, sensors: SensorListPageInput.optional() });
 
 export const SensorHistoryInput = z.object({ sensorId: entityId, from: moment, until: moment });
 
-export const AvailabilityInput = z.object({ from: moment, until: moment, registryId: entityId.optional() });
+/** Without `limit`, the report covers every sensor; with it, the page after `cursor` (the previous page's `next`). */
+export const AvailabilityInput = z.object({
+  from: moment,
+  until: moment,
+  registryId: entityId.optional(),
+  cursor: z.string().max(1000).optional(),
+  limit: z.number().int().min(1).max(500).optional(),
+});
 
 export interface AuditCause {
   type: string;
@@ -56,5 +65,5 @@ export const AuditExportQuery = z.object({
 });
 export type AuditExportQuery = z.output<typeof AuditExportQuery>;
 
-/** `GET /api/audit/availability.csv` query parameters. */
-export const AvailabilityCsvQuery = AvailabilityInput;
+/** `GET /api/audit/availability.csv` query parameters: the whole report, never a page. */
+export const AvailabilityCsvQuery = AvailabilityInput.pick({ from: true, until: true, registryId: true });

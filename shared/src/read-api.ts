@@ -141,17 +141,18 @@ export type FleetChange =
   /** The client's position is too old to replay: here is everything, then live. */
   | { kind: 'reset'; sensors: SensorRow[]; summary: FleetSummary };
 
-export const SensorListInput = z
-  .object({
-    status: z.enum(['online', 'scanning', 'offline']).optional(),
-    registryId: z.string().min(1).max(128).optional(),
-    search: z.string().trim().max(200).optional(),
-    cursor: z.string().max(1000).optional(),
-    /** The rows just before this cursor (a page's `prev`), instead of after `cursor`. */
-    before: z.string().max(1000).optional(),
-    limit: z.number().int().min(1).max(500).default(100),
-  })
-  .default({ limit: 100 });
+/** A page of a sensor list: filters, the cursor either way, the page size. */
+export const SensorListPageInput = z.object({
+  status: z.enum(['online', 'scanning', 'offline']).optional(),
+  registryId: z.string().min(1).max(128).optional(),
+  search: z.string().trim().max(200).optional(),
+  cursor: z.string().max(1000).optional(),
+  /** The rows just before this cursor (a page's `prev`), instead of after `cursor`. */
+  before: z.string().max(1000).optional(),
+  limit: z.number().int().min(1).max(500).default(100),
+});
+
+export const SensorListInput = SensorListPageInput.default({ limit: 100 });
 export type SensorListInput = z.input<typeof SensorListInput>;
 
 export const SensorGetInput = z.object({

@@ -81,4 +81,35 @@ describe('audit dashboard', () => {
     await page.getByRole('button', { name: 'Verify the log' }).click();
     await eventually(async () => expect(await page.getByTestId('verify-result').textContent()).toMatch(/Intact up to position \d+/));
   });
+
+  it('pages a fleet larger than a page, at a moment and in the availability report', async () => {
+    const { key } = await stack.admin.do<{ key: string }>('mutation', 'apiKeys.create', { name: 'more' });
+    const agent = wireSensor(stack.url, key);
+    for (let n = 0; n < 55; n++) await agent.register({ name: `rack-${String(n).padStart(2, '0')}`, hostname: `rack-${n}.lab.internal` });
+    const range = () => page.getByTestId('pager-range').textContent();
+    const rows = () => page.locator('tr[data-sensor-name]').count();
+
+    await page.goto(`${stack.url}/audit/history`);
+    const now = await page.evaluate(() => {
+      const d = new Date(Date.now() + 1_000);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+    });
+    await page.getByLabel('Moment', { exact: true }).fill(now);
+    await page.getByRole('button', { name: 'Show' }).click();
+    await eventually(async () => expect(await range()).toBe('1–50 of 56 sensors'));
+    expect(await rows()).toBe(50);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await eventually(async () => expect(await range()).toBe('51–56 of 56 sensors'));
+    expect(await rows()).toBe(6);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await eventually(async () => expect(await range()).toBe('1–50 of 56 sensors'));
+
+    await page.goto(`${stack.url}/audit/availability`);
+    await eventually(async () => expect(await range()).toBe('1–50 of 56 sensors'));
+    expect(await page.locator('tr[data-sensor-id]').count()).toBe(50);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await eventually(async () => expect(await range()).toBe('51–56 of 56 sensors'));
+    expect(await page.locator('tr[data-sensor-id]').last().textContent()).toContain('rack-54');
+  });
 });

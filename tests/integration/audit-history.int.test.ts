@@ -74,6 +74,32 @@ describe('sensor history, availability and exports', () => {
     ]);
   });
 
+  it('pages the report by name, each sensor once, while the download stays whole', async () => {
+    const ids: string[] = [];
+    for (const name of ['delta', 'alpha', 'charlie', 'alpha', 'bravo']) ids.push(await sensor.register({ name, hostname: `host-${ids.length}` }));
+    await server.advance(5 * MIN);
+    await server.settled();
+    const window = { from: iso(start), until: iso(start + 5 * MIN) };
+    const whole = await admin.do('query', 'audit.availability', window);
+    expect(whole.sensors.map((row: { name: string }) => row.name)).toEqual(['alpha', 'alpha', 'bravo', 'charlie', 'delta']);
+    expect(whole).toMatchObject({ total: 5, next: null });
+    const rows: unknown[] = [];
+    for (let cursor: string | undefined; ; ) {
+      const page = await admin.do('query', 'audit.availability', { ...window, limit: 2, ...(cursor ? { cursor } : {}) });
+      expect(page.total).toBe(5);
+      expect(page.sensors.length).toBeLessThanOrEqual(2);
+      rows.push(...page.sensors);
+      if (page.next === null) break;
+      cursor = page.next;
+    }
+    expect(rows).toEqual(whole.sensors);
+    const csv = parse(await (await download(`/api/audit/availability.csv?from=${window.from}&until=${window.until}&limit=1`)).text(), { columns: true });
+    expect(csv).toHaveLength(5);
+    const bad = await admin.query('audit.availability', { ...window, limit: 2, cursor: 'nonsense' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.message).toContain('cursor');
+  });
+
   it('refuses bad windows, unknown sensors, and callers without an auditor token', async () => {
     const id = await lifeOfOne();
     const backwards = await admin.query('audit.sensorHistory', { sensorId: id, from: iso(start + MIN), until: iso(start) });

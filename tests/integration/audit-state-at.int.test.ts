@@ -110,11 +110,41 @@ describe('audit.stateAt', () => {
     expect(past.registries).toEqual(await admin.do('query', 'registries.list'));
   });
 
+  it('pages the sensors of a moment as sensors.list pages the live ones: every row once, in order, both ways', async () => {
+    const at = occurredAtMs(log[Math.floor(log.length * 0.8)]!);
+    const iso = new Date(at).toISOString();
+    const every = fullReplay(log, orgId, at).sensors;
+    expect(every.length).toBeGreaterThan(20);
+    const pages: { sensors: { id: string }[]; sensorPage: { total: number; next: string | null; prev: string | null } }[] = [];
+    for (let cursor: string | undefined; ; ) {
+      const page = await admin.do('query', 'audit.stateAt', { at: iso, sensors: { limit: 7, ...(cursor ? { cursor } : {}) } });
+      pages.push(page);
+      expect(page.sensors.length).toBeLessThanOrEqual(7);
+      expect(page.sensorPage.total).toBe(every.length);
+      if (!page.sensorPage.next) break;
+      cursor = page.sensorPage.next;
+    }
+    expect(pages.flatMap((page) => page.sensors)).toEqual(every);
+    expect(pages[0]!.sensorPage.prev).toBeNull();
+    // Back from the last page, page by page.
+    const back = await admin.do('query', 'audit.stateAt', { at: iso, sensors: { limit: 7, before: pages.at(-1)!.sensorPage.prev } });
+    expect(back.sensors).toEqual(pages.at(-2)!.sensors);
+    // Filters are those of the live list.
+    const offline = await admin.do('query', 'audit.stateAt', { at: iso, sensors: { status: 'offline', limit: 500 } });
+    expect(offline.sensors).toEqual(every.filter((row) => row.status === 'offline'));
+    expect(offline.sensorPage.total).toBe(offline.sensors.length);
+    const bad = await admin.query('audit.stateAt', { at: iso, sensors: { cursor: 'not-a-cursor' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.message).toContain('cursor');
+  });
+
   it("answers an auditor of another org with that org's (empty) past, and refuses bad moments", async () => {
     const { id: acme } = await admin.do('mutation', 'orgs.create', { name: 'acme' });
     const auditor = await admin.do('mutation', 'tokens.create', { role: 'auditor', name: 'acme-audit', orgId: acme });
     const theirs = await admin.as(auditor.token).do('query', 'audit.stateAt', { at: new Date(server.clock.now()).toISOString() });
     expect(theirs).toMatchObject({ sensors: [], registries: [], jobs: [] });
+    const theirPage = await admin.as(auditor.token).do('query', 'audit.stateAt', { at: new Date(server.clock.now()).toISOString(), sensors: { limit: 10 } });
+    expect(theirPage).toMatchObject({ sensors: [], sensorPage: { total: 0, next: null, prev: null } });
     const bad = await admin.query('audit.stateAt', { at: 'last tuesday' });
     expect(bad.status).toBe(400);
     expect(bad.body.error?.message).toContain('at');

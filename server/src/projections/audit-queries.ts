@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent } from '@harborguard/eventstore';
-import type { AuditEvent, AuditExportQuery, JobRow, RegistryRow, SensorRow, VerifyResult } from '@harborguard/shared';
+import type { AuditEvent, AuditExportQuery, JobRow, RegistryRow, SensorListQuery, SensorRow, VerifyResult } from '@harborguard/shared';
 import { verifyChain } from '../core/chain-verify.js';
 import { logPages } from '../core/log-pages.js';
 import { modelEventOf } from '../domain/model-event.js';
@@ -8,6 +8,7 @@ import { availabilityOf, intervalsIn, type Availability, type Interval, type Tra
 import { HistoryReplay, occurredAtMs } from './history-replay.js';
 import { ReadModels } from './read-models.js';
 import { auditEvent, ReadQueries } from './read-queries.js';
+import { decodeCursor, encodeCursor } from './cursors.js';
 
 /** Jobs a past state lists, newest first: as many as `jobs.list` shows. */
 const JOBS_SHOWN = 500;
@@ -21,6 +22,8 @@ export interface StateAt {
   /** Position of the last event of the replayed prefix; null when the log had nothing yet. */
   position: string | null;
   sensors: SensorRow[];
+  /** Present when a page of the sensors was asked for: how many match in all, and the cursors either way. */
+  sensorPage?: { total: number; next: string | null; prev: string | null };
   registries: RegistryRow[];
   jobs: JobRow[];
 }
@@ -35,6 +38,21 @@ export interface AvailabilityRow extends Availability {
   name: string;
   host: string;
 }
+
+export interface AvailabilityReport {
+  sensors: AvailabilityRow[];
+  /** Every sensor the report covers, over all pages. */
+  total: number;
+  /** Pass back as `cursor` for the next page; null on the last page (and when not paged). */
+  next: string | null;
+}
+
+/** A sensor's place in the report's order: name, then id. */
+type ReportKey = [name: string, id: string];
+const isReportKey = (value: unknown): value is ReportKey => Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string';
+const names = new Intl.Collator();
+type Named = { name: string; id: string };
+const byReportOrder = (a: Named, b: Named) => names.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Sensors whose history the report covers; the live read models know every sensor ever registered. */
 export type SensorsOfOrg = (orgId: string, registryId: string | undefined) => { id: string; name: string; hostname: string }[];
@@ -52,11 +70,14 @@ export class AuditQueries {
     this.replay = replay ?? new HistoryReplay(store);
   }
 
-  /** The org's sensors, registries and jobs as the read models showed them at `at`. */
-  async stateAt(orgId: string, at: string): Promise<StateAt> {
+  /**
+   * The org's sensors, registries and jobs as the read models showed them at `at`: every
+   * sensor, or the page `sensors` asks for, filtered and ordered as `sensors.list` is.
+   */
+  async stateAt(orgId: string, at: string, sensors?: SensorListQuery): Promise<StateAt> {
     const moment = Date.parse(at);
     const { models, position } = await this.replay.stateAt(moment);
-    return { at: new Date(moment).toISOString(), position: position?.toString() ?? null, ...pastRows(models, this.store, orgId, moment) };
+    return { at: new Date(moment).toISOString(), position: position?.toString() ?? null, ...pastRows(models, this.store, orgId, moment, sensors) };
   }
 
   async sensorHistory(orgId: string, input: { sensorId: string; from: string; until: string }): Promise<SensorHistory> {
@@ -67,14 +88,19 @@ export class AuditQueries {
     return { intervals, availability: availabilityOf(intervals, until) };
   }
 
-  async availability(orgId: string, input: { from: string; until: string; registryId?: string | undefined }): Promise<{ sensors: AvailabilityRow[] }> {
+  /** Availability in a window of every sensor the report covers, or of the page after `cursor` when `limit` is set. */
+  async availability(orgId: string, input: { from: string; until: string; registryId?: string | undefined; cursor?: string | undefined; limit?: number | undefined }): Promise<AvailabilityReport> {
     const [from, until] = windowOf(input);
+    const covered = this.sensorsOf(orgId, input.registryId);
+    const start = input.cursor === undefined ? 0 : firstAfterKey(covered, decodeCursor(input.cursor, isReportKey));
+    const end = input.limit === undefined ? covered.length : Math.min(covered.length, start + input.limit);
     const sensors: AvailabilityRow[] = [];
-    for (const sensor of this.sensorsOf(orgId, input.registryId)) {
+    for (const sensor of covered.slice(start, end)) {
       const transitions = (await this.transitions(orgId, sensor.id)) ?? [];
       sensors.push({ sensorId: sensor.id, name: sensor.name, host: sensor.hostname, ...availabilityOf(intervalsIn(transitions, from, until), until) });
     }
-    return { sensors };
+    const last = covered[end - 1];
+    return { sensors, total: covered.length, next: end < covered.length && last ? encodeCursor([last.name, last.id]) : null };
   }
 
   /**
@@ -128,14 +154,29 @@ export class AuditQueries {
   }
 }
 
-function pastRows(models: ReadModels, store: EventStore, orgId: string, moment: number): Omit<StateAt, 'at' | 'position'> {
+function pastRows(models: ReadModels, store: EventStore, orgId: string, moment: number, sensors: SensorListQuery | undefined): Omit<StateAt, 'at' | 'position'> {
   // Nothing live about the past: rows show what the events carried.
   const queries = new ReadQueries(models, store, () => undefined, () => moment);
+  const page = queries.listSensors(orgId, sensors ?? { limit: Number.MAX_SAFE_INTEGER });
   return {
-    sensors: queries.listSensors(orgId, { limit: Number.MAX_SAFE_INTEGER }).items,
+    sensors: page.items,
+    ...(sensors ? { sensorPage: { total: page.total, next: page.next, prev: page.prev } } : {}),
     registries: queries.registries(orgId),
     jobs: queries.jobs(orgId, {}, JOBS_SHOWN),
   };
+}
+
+/** Where the report's rows after `key` begin (binary search over the report's order). */
+function firstAfterKey(sensors: readonly Named[], [name, id]: ReportKey): number {
+  const key = { name, id };
+  let low = 0;
+  let high = sensors.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (byReportOrder(sensors[mid]!, key) <= 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /**
@@ -170,6 +211,6 @@ function windowOf(input: { from: string; until: string }): [number, number] {
 export function sensorsOfOrg(models: ReadModels): SensorsOfOrg {
   return (orgId, registryId) => {
     const sensors = [...models.sensors.sensors.values()].filter((sensor) => sensor.orgId === orgId && (registryId === undefined || (!sensor.deleted && sensor.registryId === registryId)));
-    return sensors.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    return sensors.sort(byReportOrder);
   };
 }

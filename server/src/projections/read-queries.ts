@@ -22,6 +22,7 @@ import { AppError } from '../domain/errors.js';
 import type { ReadModels } from './read-models.js';
 import { toJobRow, type Sensor } from './records.js';
 import { firstAfter, listPage, type ListScope } from './sensor-list-page.js';
+import { decodeCursor, encodeCursor } from './cursors.js';
 
 /** The live part of a row: what the sensor's actor knows that is not an event. */
 export type LiveSensor = (sensorId: string) => { lastContactAt: number } | undefined;
@@ -35,18 +36,6 @@ const AUDIT_PAGE = 1000;
 const AUDIT_SCAN_LIMIT = 20_000;
 
 const CHECKPOINT_TYPE = 'SensorContactsCheckpointed';
-
-const encodeCursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-function decodeCursor<T>(cursor: string, valid: (value: unknown) => value is T): T {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (valid(value)) return value;
-  } catch {
-    // fall through
-  }
-  throw new AppError('bad_request', 'cursor: not a cursor this list returned');
-}
 
 const isSortKey = (value: unknown): value is SensorSortKey =>
   Array.isArray(value) && value.length === 3 && typeof value[0] === 'number' && typeof value[1] === 'string' && typeof value[2] === 'string';

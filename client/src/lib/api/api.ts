@@ -79,10 +79,10 @@ export function createApi(trpc: TrpcClient) {
       const page = await trpc.audit.events.query(input);
       return { events: page.events.map(auditEvent), next: page.next };
     },
-    /** The org's sensors, registries and jobs as they stood at a past moment. */
-    auditStateAt: (at: string) => trpc.audit.stateAt.query({ at }),
+    /** The org's sensors (one page of them), registries and jobs as they stood at a past moment. */
+    auditStateAt: (at: string, sensors: { cursor?: string; before?: string; limit: number }) => trpc.audit.stateAt.query({ at, sensors }),
     sensorHistory: (input: { sensorId: string; from: string; until: string }) => trpc.audit.sensorHistory.query(input),
-    availability: (input: { from: string; until: string; registryId?: string }) => trpc.audit.availability.query(input),
+    availability: (input: { from: string; until: string; registryId?: string; cursor?: string; limit?: number }) => trpc.audit.availability.query(input),
     auditVerify: () => trpc.audit.verify.query(),
 
     // Settings → Access
