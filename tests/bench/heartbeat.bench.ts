@@ -142,7 +142,8 @@ async function throughput(pinning: Pinning): Promise<ThroughputResult> {
     const actorsBefore = await liveActors(service.client);
 
     log('throughput: starting the bare node:http server');
-    bareServer = startNode(BARE_SERVER_ARGS, { cwd: ROOT, env: { ...process.env }, pinning, label: 'bare node:http server' });
+    // The bare server answers with the very text of a real heartbeat answer.
+    bareServer = startNode(BARE_SERVER_ARGS, { cwd: ROOT, env: { ...process.env, BARE_REPLY: JSON.stringify(sampleAck) }, pinning, label: 'bare node:http server' });
     const bareUrl = await bareServer.waitForLine(/listening on (http:\/\/\S+)/, 10_000);
 
     const full: LoadResult[] = [];
@@ -307,7 +308,7 @@ function report(input: {
     `- Live sensor actors before the load: ${fmt(tp.actorsBefore)}; after: ${fmt(tp.actorsAfter)}, ${fmt(tp.onlineAfter)} of them online (\`fleet.summary\`). A heartbeat from an unknown id would have created a sensor, so every request named a registered one.`,
     `- A heartbeat answer: \`${JSON.stringify(tp.sampleAck)}\`. A heartbeat from an online sensor changes no state and appends nothing to the event store: it authenticates the key, validates the body and records the contact time on the sensor actor's contact clock, which its offline timer reads when it fires (the deadline moves to contact + threshold without a machine step).`,
     `- Server RSS at the end of a full-stack round: ${mib(tp.rssUnderLoad)}.`,
-    '- Bare server: `node --input-type=module --eval <source>` with the source in `tests/bench/heartbeat/bare-server.ts`, its own process, sent the very same requests.',
+    '- Bare server: `node --input-type=module --eval <source>` with the source in `tests/bench/heartbeat/bare-server.ts`, its own process, sent the very same requests; it reads each body and answers 200 with the text of the heartbeat answer above (same JSON, same length), its `Content-Type` and `Content-Length`, and nothing else.',
     '',
     '## Memory with 100 000 connected sensor actors',
     '',

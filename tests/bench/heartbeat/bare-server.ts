@@ -1,12 +1,13 @@
 /**
  * The reference point for the full stack: a bare `node:http` server that reads the request body
- * and answers 200 with a small JSON body, and nothing else. Run as its own process with plain
- * `node` (like the service, which runs compiled JavaScript), listening on an ephemeral port that
- * it prints to stderr.
+ * and answers 200 with the JSON text it is given (`BARE_REPLY`: a real heartbeat answer of the
+ * service), and nothing else. Run as its own process with plain `node` (like the service, which
+ * runs compiled JavaScript), listening on an ephemeral port that it prints to stderr.
  */
 export const BARE_SERVER_SOURCE = `
 import { createServer } from 'node:http';
-const reply = JSON.stringify({ ok: true });
+const reply = process.env.BARE_REPLY;
+if (!reply) throw new Error('BARE_REPLY: the answer to send is missing');
 const server = createServer((req, res) => {
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
