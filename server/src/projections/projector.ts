@@ -30,6 +30,8 @@ const RETRY_MAX_MS = 10_000;
  * rows would hold heartbeats and sensor timers back for hundreds of milliseconds.
  */
 const ROWS_PER_SLICE = 500;
+/** While live, rows are written once this many changed, so that taking them out stays short too. */
+const ROWS_PER_LIVE_WRITE = 5_000;
 
 /**
  * Feeds the read models from a subscription to `$all`, starting after the stored checkpoint,
@@ -128,8 +130,8 @@ export class Projector {
 
   /**
    * Writes changed rows and the checkpoint together, a slice of rows per turn of the event loop.
-   * No event is applied until every row is handed over (the loops wait for `flushing`), so each row written is as
-   * of the checkpoint written with it.
+   * No event is applied until every row is handed over (the loops wait for `flushing`), so each
+   * row written is as of the checkpoint written with it.
    */
   private flushLive(): void {
     if (this.flushing !== null || (!this.model.hasDirty && this.pendingEvents === 0)) return;
@@ -173,7 +175,7 @@ export class Projector {
     }
     // Catching up, rows change many times between writes: write them in large steps.
     const flushAfter = this.caughtUp ? (this.options.flushAfterEvents ?? 10_000) : 250_000;
-    if (++this.pendingEvents >= flushAfter) this.writeRows();
+    if (++this.pendingEvents >= flushAfter || (this.caughtUp && this.model.dirtyCount >= ROWS_PER_LIVE_WRITE)) this.writeRows();
   }
 
   private async run(onCaughtUp: () => void): Promise<void> {
