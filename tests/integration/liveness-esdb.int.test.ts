@@ -4,6 +4,7 @@ import { withCatalogValidation } from '@harborguard/eventstore';
 import { EsdbEventStore } from '../../eventstore/src/esdb/index.js';
 import { HarborGuard } from '../../server/src/app/harborguard.js';
 import type { SensorPrincipal } from '../../server/src/app/principal.js';
+import { CONTACTS_PER_RECORD } from '../../server/src/domain/contacts.js';
 import { esdbTargets } from '../support/esdb-targets.js';
 
 const CHECKPOINT_MS = 15_000;
@@ -49,7 +50,7 @@ for (const target of esdbTargets()) {
       const contacts = new Map(ids.map((id, i) => [id, clock.now() + 1_000 + i]));
       first.app.supervisor.restoreContacts(new Map([['default', contacts]]));
       await first.app.contactCheckpoints.checkpoint();
-      expect((await first.store.readStream('contacts-default')).length).toBe(3);
+      expect((await first.store.readStream('contacts-default')).length).toBe(Math.ceil(ids.length / CONTACTS_PER_RECORD));
       await first.app.stop();
 
       const second = await boot(server.connectionString, clock);

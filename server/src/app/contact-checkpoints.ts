@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CONTACTS_PER_RECORD, contactsDecider } from '../domain/contacts.js';
 import { contactsStream } from '../domain/streams.js';
 import type { Services } from './services.js';
@@ -8,6 +9,10 @@ const CHECKPOINTER = { kind: 'system', id: 'contact-checkpoint' } as const;
  * Every interval, the last contacts of the sensors that called since the previous checkpoint are
  * stored: one record per org (split so each append stays small), never one per heartbeat. A
  * restart, even a `kill -9`, loses at most one interval of last contacts.
+ *
+ * A large fleet's checkpoint is many small records, each decided, stored and projected in its
+ * own turn of the event loop: sensor timers and requests run between them, so a checkpoint never
+ * holds the service for long, and it still ends as soon as the work allows.
  */
 export class ContactCheckpoints {
   private timer: unknown = null;
@@ -48,17 +53,27 @@ export class ContactCheckpoints {
   private async store(taken: Map<string, Map<string, number>>): Promise<void> {
     const at = this.services.clock.now();
     for (const [orgId, contacts] of taken) {
-      const entries = [...contacts];
-      for (let from = 0; from < entries.length; from += CONTACTS_PER_RECORD) {
-        const chunk = new Map(entries.slice(from, from + CONTACTS_PER_RECORD));
-        try {
-          await this.services.handler.handle(contactsStream(orgId), contactsDecider, { type: 'Checkpoint', orgId, contacts: chunk }, { orgId, actor: CHECKPOINTER, at });
-        } catch (error) {
-          // Kept for the next checkpoint rather than lost.
-          this.services.supervisor.restoreContacts(new Map([[orgId, chunk]]));
-          this.log(`could not checkpoint last contacts of org ${orgId}: ${String(error)}`);
-        }
+      let chunk = new Map<string, number>();
+      for (const [sensorId, contactAt] of contacts) {
+        chunk.set(sensorId, contactAt);
+        if (chunk.size < CONTACTS_PER_RECORD) continue;
+        await this.storeRecord(orgId, chunk, at);
+        chunk = new Map();
       }
+      if (chunk.size > 0) await this.storeRecord(orgId, chunk, at);
     }
+  }
+
+  private async storeRecord(orgId: string, chunk: Map<string, number>, at: number): Promise<void> {
+    try {
+      await this.services.handler.handle(contactsStream(orgId), contactsDecider, { type: 'Checkpoint', orgId, contacts: chunk }, { orgId, actor: CHECKPOINTER, at });
+    } catch (error) {
+      // Kept for the next checkpoint rather than lost.
+      this.services.supervisor.restoreContacts(new Map([[orgId, chunk]]));
+      this.log(`could not checkpoint last contacts of org ${orgId}: ${String(error)}`);
+    }
+    // An append to the embedded store resolves without leaving the current turn: give the
+    // event loop one before the next record, so timers that fell due are not held back.
+    await nextTurn();
   }
 }

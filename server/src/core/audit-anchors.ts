@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { EventStore, RawRecordedEvent } from '@harborguard/eventstore';
 import type { EventData } from '@harborguard/shared';
 import type { Clock } from './clock.js';
@@ -11,7 +12,12 @@ export const ANCHOR_STREAM_PREFIX = 'audit-anchor-';
 export const ANCHOR_EVENT = 'AuditAnchor';
 /** The digest before any event. */
 export const EMPTY_DIGEST = '0'.repeat(64);
-const ANCHOR_PAGE = 5_000;
+/**
+ * Events read per turn of the event loop. An anchor reads everything stored since the last one
+ * (a minute of a large fleet's contact checkpoints is megabytes of text), so it reads in short
+ * steps that heartbeats and sensor timers can run between.
+ */
+const ANCHOR_PAGE = 250;
 
 /** The running digest of the log up to a position. */
 export interface LogDigest {
@@ -99,6 +105,7 @@ export class AuditAnchors {
         upTo = event.position;
         fresh ||= !isAnchor(event);
       }
+      await nextTurn();
     }
     this.state = { upTo, events, digest };
     if (!fresh || upTo === null) return false;

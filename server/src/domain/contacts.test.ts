@@ -19,4 +19,10 @@ describe('contact checkpoints decider', () => {
     const { state } = given([checkpointed({ a: T + 9, b: T }), checkpointed({ a: T + 3 })]);
     expect(Object.fromEntries(state!.lastContactAt)).toEqual({ a: T + 9, b: T });
   });
+  it('reads records of any size: logs written with 4 000 contacts per record restore every one', () => {
+    const older = Object.fromEntries(Array.from({ length: 4_000 }, (_, i) => [`s-${i}`, T + i]));
+    const { state } = given([checkpointed(older), checkpointed({ 's-0': T + 10_000 })]);
+    expect(state!.lastContactAt.size).toBe(4_000);
+    expect([state!.lastContactAt.get('s-0'), state!.lastContactAt.get('s-3999')]).toEqual([T + 10_000, T + 3_999]);
+  });
 });

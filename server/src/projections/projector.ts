@@ -24,6 +24,14 @@ export interface ProjectionStatus {
 }
 
 const RETRY_MAX_MS = 10_000;
+/**
+ * Rows serialised per turn of the event loop while live: about a millisecond's work. A contact
+ * checkpoint changes every sensor that called in its interval; written at once, a large fleet's
+ * rows would hold heartbeats and sensor timers back for hundreds of milliseconds.
+ */
+const ROWS_PER_SLICE = 500;
+/** While live, rows are written once this many changed, so that taking them out stays short too. */
+const ROWS_PER_LIVE_WRITE = 5_000;
 
 /**
  * Feeds the read models from a subscription to `$all`, starting after the stored checkpoint,
@@ -37,6 +45,8 @@ export class Projector {
   private pendingEvents = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** A live write of rows in slices (see `flushLive`); events wait until it is handed over. */
+  private flushing: Promise<void> | null = null;
   private caughtUp = false;
   /** Why the read models stopped following the log, when an error will not go away by retrying. */
   private failure: string | null = null;
@@ -78,7 +88,7 @@ export class Projector {
     const firstCatchUp = new Promise<void>((resolve, reject) => {
       this.running = this.run(resolve).catch(reject);
     });
-    this.flushTimer = setInterval(() => this.flush(), this.options.flushIntervalMs ?? 1_000);
+    this.flushTimer = setInterval(() => this.writeRows(), this.options.flushIntervalMs ?? 1_000);
     this.flushTimer.unref();
     await firstCatchUp;
   }
@@ -101,14 +111,36 @@ export class Projector {
     this.controller.abort();
     clearInterval(this.flushTimer);
     await this.running;
+    await this.flushing;
     this.flush();
   }
 
-  /** Writes changed rows and the checkpoint together. */
+  /** Writes changed rows and the checkpoint together, at once (a write in slices being made finishes first). */
   flush(): void {
-    if (!this.model.hasDirty && this.pendingEvents === 0) return;
+    if (this.flushing !== null || (!this.model.hasDirty && this.pendingEvents === 0)) return;
     this.persistence.save(this.model.takeDirty(), this.model.position);
     this.pendingEvents = 0;
+  }
+
+  /** Live, rows are written in slices; catching up (nothing else to serve yet), at once. */
+  private writeRows(): void {
+    if (this.caughtUp) this.flushLive();
+    else this.flush();
+  }
+
+  /**
+   * Writes changed rows and the checkpoint together, a slice of rows per turn of the event loop.
+   * No event is applied until every row is handed over (the loops wait for `flushing`), so each
+   * row written is as of the checkpoint written with it.
+   */
+  private flushLive(): void {
+    if (this.flushing !== null || (!this.model.hasDirty && this.pendingEvents === 0)) return;
+    const rows = this.model.takeDirty();
+    this.pendingEvents = 0;
+    this.flushing = this.persistence
+      .saveInSlices(rows, this.model.position, ROWS_PER_SLICE)
+      .catch((error: unknown) => this.log(`writing the read models failed: ${String(error)}`))
+      .finally(() => (this.flushing = null));
   }
 
   /**
@@ -122,6 +154,7 @@ export class Projector {
       const page = await this.store.readAll({ fromPosition: from ?? 'start', maxCount: PAGE });
       for (const event of page) {
         if (from !== null && event.position <= from) continue;
+        if (this.flushing !== null) await this.flushing;
         this.applyEvent(event);
       }
       if (page.length < PAGE || this.controller.signal.aborted) return;
@@ -142,7 +175,7 @@ export class Projector {
     }
     // Catching up, rows change many times between writes: write them in large steps.
     const flushAfter = this.caughtUp ? (this.options.flushAfterEvents ?? 10_000) : 250_000;
-    if (++this.pendingEvents >= flushAfter) this.flush();
+    if (++this.pendingEvents >= flushAfter || (this.caughtUp && this.model.dirtyCount >= ROWS_PER_LIVE_WRITE)) this.writeRows();
   }
 
   private async run(onCaughtUp: () => void): Promise<void> {
@@ -154,7 +187,7 @@ export class Projector {
         const from = this.model.position ?? 'start';
         for await (const message of this.store.subscribeToAll({ fromPosition: from, signal: this.controller.signal })) {
           if (message.kind === 'caughtUp') {
-            this.flush();
+            this.writeRows();
             if (!this.caughtUp) {
               this.caughtUp = true;
               onCaughtUp();
@@ -163,6 +196,7 @@ export class Projector {
           }
           const event = message.event;
           if (this.model.position !== null && event.position <= this.model.position) continue;
+          if (this.flushing !== null) await this.flushing;
           this.applyEvent(event);
           delay = 100;
         }

@@ -84,6 +84,20 @@ describe('SqliteReadModelStore', () => {
     await reopened.closeAsync();
   });
 
+  it('stores a save handed over in slices whole, with its checkpoint, in order with the saves around it', async () => {
+    const store = new SqliteReadModelStore(file);
+    store.save([sensor('s-gone', 'deleted by the sliced save')], 1n);
+    const sliced: Row[] = [...Array.from({ length: 2_345 }, (_, i) => sensor(`s-${i}`, `sliced ${i}`)), { kind: 'sensor', id: 's-gone', record: null }];
+    await store.saveInSlices(sliced, 2n, 500);
+    store.save([sensor('s-0', 'after the sliced save')], 3n);
+    await store.closeAsync();
+    const reopened = new SqliteReadModelStore(file);
+    const loaded = await reopened.loadAsync();
+    expect(loaded.position).toBe(3n);
+    expect(sorted(loaded.records)).toEqual(sorted([sensor('s-0', 'after the sliced save'), ...sliced.slice(1, -1)].map(({ record }) => ({ kind: 'sensor' as RecordKind, record }))));
+    await reopened.closeAsync();
+  });
+
   it('changes and deletes rows in place across reopening, whatever their ids hold', async () => {
     const ids = ['plain', 'with "quotes"', 'back\\slash', 'tab\there', 'ünïcode', 'line\nbreak'];
     const first = new SqliteReadModelStore(file);

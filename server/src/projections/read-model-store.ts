@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { RecordKind } from './records.js';
 import { whenWritesSettled, writesSettled, WriterThread } from './read-model-writer-thread.js';
@@ -28,6 +29,12 @@ export interface ReadModelStore {
   load(): StoredReadModels;
   loadAsync(): Promise<StoredReadModels>;
   save(rows: StoredRow[], position: bigint | null): void;
+  /**
+   * The same as `save`, serialising `rowsPerSlice` rows per turn of the event loop, so that many
+   * rows never hold the thread for long. Errors known now are thrown at once, as `save` does. Until
+   * it resolves the rows must not change and no other save may begin.
+   */
+  saveInSlices(rows: StoredRow[], position: bigint | null, rowsPerSlice: number): Promise<void>;
   close(): void;
   closeAsync(): Promise<void>;
 }
@@ -46,11 +53,19 @@ export class MemoryReadModelStore implements ReadModelStore {
   }
 
   save(rows: StoredRow[], position: bigint | null): void {
+    this.put(rows);
+    this.position = position;
+  }
+
+  saveInSlices(rows: StoredRow[], position: bigint | null, rowsPerSlice: number): Promise<void> {
+    return inSlices(rows, rowsPerSlice, (slice) => this.put(slice)).then(() => void (this.position = position));
+  }
+
+  private put(rows: StoredRow[]): void {
     for (const { kind, id, record } of rows) {
       if (record === null) this.rows.delete(`${kind}:${id}`);
       else this.rows.set(`${kind}:${id}`, { kind, json: JSON.stringify(record) });
     }
-    this.position = position;
   }
 
   close(): void {}
@@ -117,9 +132,18 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   save(rows: StoredRow[], position: bigint | null): void {
+    this.writerForSave().save(rows, position);
+  }
+
+  saveInSlices(rows: StoredRow[], position: bigint | null, rowsPerSlice: number): Promise<void> {
+    const writer = this.writerForSave();
+    return inSlices(rows, rowsPerSlice, (slice) => writer.sendRows(slice)).then(() => writer.commit(position));
+  }
+
+  private writerForSave(): WriterThread {
     this.throwWriteError();
     if (this.closing) throw new Error(`The read model file ${this.file} is closed`);
-    (this.writer ??= new WriterThread(this.file)).save(rows, position);
+    return (this.writer ??= new WriterThread(this.file));
   }
 
   /** Never waits: the writer stores what it was given and then closes; a failure then goes to `log`. */
@@ -157,5 +181,13 @@ export class SqliteReadModelStore implements ReadModelStore {
   private throwWriteError(): void {
     const error = this.writer && (this.writer.settled(), this.writer.error);
     if (error) throw new Error(`Writing the read model file ${this.file} failed: ${error}`);
+  }
+}
+
+/** Hands `rows` to `take` a slice at a time, the first slice now and each next one in a later turn of the event loop. */
+async function inSlices(rows: StoredRow[], rowsPerSlice: number, take: (slice: StoredRow[]) => void): Promise<void> {
+  for (let from = 0; from < rows.length; from += rowsPerSlice) {
+    if (from > 0) await nextTurn();
+    take(rows.slice(from, from + rowsPerSlice));
   }
 }

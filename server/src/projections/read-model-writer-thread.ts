@@ -69,6 +69,12 @@ export class WriterThread {
 
   /** Hands one save to the thread; its rows and checkpoint are stored in one transaction, in order. */
   save(rows: { kind: string; id: string; record: unknown | null }[], position: bigint | null): void {
+    this.sendRows(rows);
+    this.commit(position);
+  }
+
+  /** Hands rows of the save being made to the thread (serialised now); `commit` ends that save. */
+  sendRows(rows: { kind: string; id: string; record: unknown | null }[]): void {
     const send = (message: WriterMessage) => this.#port.postMessage(message);
     let batch: string[] = [];
     for (const { kind, id, record } of rows) {
@@ -79,7 +85,11 @@ export class WriterThread {
       }
     }
     if (batch.length > 0) send({ kind: 'rows', rows: batch });
-    send({ kind: 'commit', position: position?.toString() ?? null });
+  }
+
+  /** Ends the save being made: the rows sent since the last save and this checkpoint are stored in one transaction. */
+  commit(position: bigint | null): void {
+    this.#port.postMessage({ kind: 'commit', position: position?.toString() ?? null } satisfies WriterMessage);
     if (this.#submitted++ === this.#done) this.#worker.ref();
   }
 

@@ -85,6 +85,13 @@ export class ReadModels {
     return this.dirty.size > 0;
   }
 
+  /** How many records changed since the last `takeDirty`. */
+  get dirtyCount(): number {
+    let count = 0;
+    for (const ids of this.dirty.values()) count += ids.size;
+    return count;
+  }
+
   /** Names of the projections, in the order each event reaches them. */
   get projectionNames(): string[] {
     return this.registry.projections.map((projection) => projection.name);
