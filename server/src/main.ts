@@ -12,6 +12,7 @@ import { createLogger, lineLog, requestLogger } from './observability/logger.js'
 import { ServiceMetrics } from './observability/metrics.js';
 import { loadSecretKey } from './notifications/secret-box.js';
 import { FileCheckpoint } from './notifications/checkpoint.js';
+import { keepHeapNearLiveSet } from './runtime/heap-growth.js';
 
 /** A signal's shutdown ends within this time, whatever is still running. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
   const app = await startApp(service);
   metrics.watch(app);
   await app.start();
+  keepHeapNearLiveSet();
   service.app = app;
   log(`ready: offline after ${config.offlineAfterMs} ms without contact`);
 }

@@ -1,6 +1,6 @@
 import { createActor, type Actor, type AnyActorRef } from 'xstate';
 import type { DomainEvent } from '@harborguard/shared';
-import { statusOf, type ResumeState, type SensorMachine, type SensorMachineEvent, type SensorMachineInput } from '../domain/sensor-machine.js';
+import { statusOf, type LaterContactRequest, type ResumeState, type SensorMachine, type SensorMachineEvent, type SensorMachineInput } from '../domain/sensor-machine.js';
 import type { ModelEvent } from '../domain/model-event.js';
 import { sensorStream } from '../domain/streams.js';
 import type { EventWriter, WriteContext } from '../core/event-writer.js';
@@ -13,7 +13,19 @@ export interface MailboxHost {
   log: (line: string) => void;
   /** Told of a contact that changed nothing but the last-contact time. */
   onQuietContact: (sensorId: string) => void;
+  /**
+   * Hears what every sensor actor emits and hands it to that sensor's mailbox (`emitted`): one
+   * listener for the whole fleet instead of one per actor.
+   */
+  route: (emitted: SensorEmitted) => void;
 }
+
+/** What a sensor actor emits: domain events, and its requests for a later contact. */
+export type SensorEmitted = DomainEvent | LaterContactRequest;
+
+/** The sensor an emitted event is about. */
+export const emittedBy = (emitted: SensorEmitted): string =>
+  emitted.type === 'LATER_CONTACT_REQUESTED' ? emitted.sensorId : (emitted.data as { sensorId: string }).sensorId;
 
 const TIMER_ACTOR = { kind: 'system', id: 'liveness-timer' } as const;
 
@@ -41,16 +53,23 @@ export class SensorMailbox {
     private readonly host: MailboxHost,
   ) {
     this.actor = createActor(host.machine, { input, parent });
-    this.actor.on('*', (event) => {
-      if (event.type === 'LATER_CONTACT_REQUESTED') return this.passLaterContact(event.since);
-      this.pending.push(event);
-      // Emitted outside send(): the offline timer fired.
-      if (!this.sending) {
-        const context: WriteContext = { orgId: this.orgId, actor: TIMER_ACTOR, at: host.now() };
-        this.flush(context).catch((error: unknown) => host.log(`could not store timer transition of sensor ${sensorId}: ${String(error)}`));
-      }
-    });
+    this.actor.on('*', host.route);
+  }
+
+  /** Starts the actor; its supervisor routes what it emits to this mailbox from then on. */
+  start(): void {
     this.actor.start();
+  }
+
+  /** Something this sensor's actor emitted. */
+  emitted(event: SensorEmitted): void {
+    if (event.type === 'LATER_CONTACT_REQUESTED') return this.passLaterContact(event.since);
+    this.pending.push(event);
+    // Emitted outside send(): the offline timer fired.
+    if (!this.sending) {
+      const context: WriteContext = { orgId: this.orgId, actor: TIMER_ACTOR, at: this.host.now() };
+      this.flush(context).catch((error: unknown) => this.host.log(`could not store timer transition of sensor ${this.sensorId}: ${String(error)}`));
+    }
   }
 
   get status(): ResumeState {

@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.js';
 import type { EventWriter, WriteContext } from '../core/event-writer.js';
 import type { StreamStates } from '../core/stream-states.js';
 import { contactsStream } from '../domain/streams.js';
-import { SensorMailbox, type MailboxHost } from './sensor-mailbox.js';
+import { SensorMailbox, emittedBy, type MailboxHost } from './sensor-mailbox.js';
 
 export interface SupervisorOptions {
   writer: EventWriter;
@@ -68,6 +68,7 @@ export class SensorSupervisor {
       now: () => options.clock.now(),
       log,
       onQuietContact: (sensorId) => this.contactListener(sensorId),
+      route: (emitted) => this.mailboxes.get(emittedBy(emitted))?.emitted(emitted),
     };
   }
 
@@ -188,6 +189,9 @@ export class SensorSupervisor {
     // A plain literal with the same keys in the same order: one hidden class for every actor's input.
     const { resumeAs, startedAt, lastContactAt, jobId = null, clockSkewMs = null } = input;
     const machineInput: SensorMachineInput = { sensorId, offlineAfterMs: this.options.offlineAfterMs, resumeAs, startedAt, lastContactAt, jobId, clockSkewMs };
-    this.mailboxes.set(sensorId, new SensorMailbox(sensorId, orgId, machineInput, this.nextParent(), this.host));
+    const mailbox = new SensorMailbox(sensorId, orgId, machineInput, this.nextParent(), this.host);
+    // In the map before its actor starts: whatever the actor emits is routed here by sensor id.
+    this.mailboxes.set(sensorId, mailbox);
+    mailbox.start();
   }
 }

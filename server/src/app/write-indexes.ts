@@ -8,6 +8,7 @@ import type { StreamStates } from '../core/stream-states.js';
 /** Within an org, name and host are a sensor's identity, whichever key it presents. */
 const identityKey = (sensor: Pick<Sensor, 'orgId' | 'name' | 'hostname'>) => `${sensor.orgId}\u0000${sensor.name}\u0000${sensor.hostname}`;
 const live = (sensor: Sensor | null): sensor is Sensor => sensor !== null && !sensor.deleted;
+const identityMoved = (before: Sensor, after: Sensor) => before.id !== after.id || before.orgId !== after.orgId || before.name !== after.name || before.hostname !== after.hostname;
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   let set = map.get(key);
@@ -112,16 +113,23 @@ export class WriteIndexes {
       const orgId = (after ?? before)!.orgId;
       this.sensorCountOf.set(orgId, this.sensorCount(orgId) + (live(after) ? 1 : -1));
     }
+    if (after?.agentId) this.sensorIdByAgentId.set(`${after.orgId}\u0000${after.agentId}`, after.id);
+    // Most events (status changes) move no index: the lookups below are left as they are.
+    if (live(before) && live(after) && !identityMoved(before, after) && before.registryId === after.registryId && this.holdsIdentity(after)) return;
     if (live(before)) {
       if (this.sensorIdByIdentity.get(identityKey(before)) === before.id) this.sensorIdByIdentity.delete(identityKey(before));
       if (before.registryId) removeFrom(this.sensorsOfRegistry, before.registryId, before.id);
     }
-    if (after?.agentId) this.sensorIdByAgentId.set(`${after.orgId}\u0000${after.agentId}`, after.id);
     if (live(after)) {
       // A row with neither name nor host (re-created from a bare request) matches no registration.
       if (after.name || after.hostname) this.sensorIdByIdentity.set(identityKey(after), after.id);
       if (after.registryId) addTo(this.sensorsOfRegistry, after.registryId, after.id);
     }
+  }
+
+  /** Whether the identity lookup already finds this sensor (or it has no identity to find it by). */
+  private holdsIdentity(sensor: Sensor): boolean {
+    return !(sensor.name || sensor.hostname) || this.sensorIdByIdentity.get(identityKey(sensor)) === sensor.id;
   }
 
   private followJob(before: Job | null, after: Job): void {

@@ -18,6 +18,22 @@ describe('system clock timers', () => {
     vi.advanceTimersByTime(1);
     expect(fired).toEqual(['long']);
   });
+
+  it('fires a short wait once, at its time, unless cancelled first', () => {
+    vi.useFakeTimers();
+    const fired: string[] = [];
+    systemClock.setTimeout(() => fired.push('short'), 30_000);
+    const cancelled = systemClock.setTimeout(() => fired.push('cancelled'), 30_000);
+    systemClock.setTimeout(() => fired.push('overdue'), -5);
+    systemClock.clearTimeout(cancelled);
+    vi.advanceTimersByTime(0);
+    expect(fired).toEqual(['overdue']);
+    vi.advanceTimersByTime(29_999);
+    expect(fired).toEqual(['overdue']);
+    vi.advanceTimersByTime(1);
+    vi.advanceTimersByTime(60_000);
+    expect(fired).toEqual(['overdue', 'short']);
+  });
 });
 
 describe('isoTime', () => {

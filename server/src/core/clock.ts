@@ -20,10 +20,14 @@ function startTimer(fn: () => void, ms: number, timer?: SystemTimer): SystemTime
   return handle;
 }
 
+/**
+ * A wait that fits one Node timer (every sensor's offline timer does) is that timer, with nothing
+ * wrapped around it: a connected sensor always has one armed, so a fleet holds a million.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => startTimer(fn, ms),
-  clearTimeout: (id) => clearTimeout((id as SystemTimer).current),
+  setTimeout: (fn, ms) => (ms <= LONGEST_TIMER_MS ? setTimeout(fn, Math.max(0, ms)) : startTimer(fn, ms)),
+  clearTimeout: (id) => clearTimeout((id as Partial<SystemTimer>).current ?? (id as NodeJS.Timeout)),
 };
 
 let formattedAt = Number.NaN;

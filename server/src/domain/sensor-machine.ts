@@ -34,6 +34,7 @@ export type SensorMachineEvent =
 /** The machine asks its host for a contact later than `since` that it was not told of. */
 export interface LaterContactRequest {
   type: 'LATER_CONTACT_REQUESTED';
+  sensorId: string;
   since: number;
 }
 
@@ -118,7 +119,7 @@ const sensorMachine = setup({
       data: { sensorId: context.sensorId, jobId: params.jobId, at: iso(params.at), outcome: params.outcome },
     })),
     clearJob: assign({ jobId: null }),
-    askForLaterContact: emit(({ context }) => ({ type: 'LATER_CONTACT_REQUESTED' as const, since: context.lastContactAt })),
+    askForLaterContact: emit(({ context }) => ({ type: 'LATER_CONTACT_REQUESTED' as const, sensorId: context.sensorId, since: context.lastContactAt })),
     // Skew is a diagnostic only: recorded once per change, never used for liveness.
     observeClockSkew: enqueueActions(({ context, enqueue }, params: Contact) => {
       if (params.sensorTime === undefined) return;

@@ -45,6 +45,16 @@ describe('sensor rows projection', () => {
     expect(p.state.live('s-bravo')).toBeUndefined();
   });
 
+  it('when one sensor reports new capabilities, then the sensors that reported the same list keep theirs', () => {
+    const p = fleet();
+    p.when(event('SensorDetailsChanged', { sensorId: 's-alpha', changes: { capabilities: ['scan', 'patch'], scannerVersions: { trivy: '0.58.1' } } }));
+    expect(p.state.sensors.get('s-alpha')).toMatchObject({ capabilities: ['scan', 'patch'], scannerVersions: { trivy: '0.58.1' } });
+    expect(p.state.sensors.get('s-bravo')).toMatchObject({ capabilities: ['scan'], scannerVersions: {} });
+    p.when(event('SensorDetailsChanged', { sensorId: 's-bravo', changes: { capabilities: ['scan', 'patch'] } }));
+    expect(p.state.sensors.get('s-alpha')!.capabilities).toEqual(['scan', 'patch']);
+    expect(p.state.sensors.get('s-delta')!.capabilities).toEqual(['scan']);
+  });
+
   it('when a sensor is rebound, then it moves between registries', () => {
     const p = fleet().given(bind('s-alpha', 'r-1'));
     p.when(bind('s-alpha', 'r-2'));

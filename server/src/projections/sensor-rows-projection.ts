@@ -3,6 +3,7 @@ import type { ModelEvent } from '../domain/model-event.js';
 import { CLOCK_SKEW_TOLERANCE_MS } from '../domain/sensor-machine.js';
 import { defineProjection, type ProjectionContext } from './projection.js';
 import { recordsOf, type Sensor } from './records.js';
+import { SharedValues } from './shared-values.js';
 import { SortedIndex } from './sorted-index.js';
 
 /** What the indexes of a sensor depend on. */
@@ -28,8 +29,16 @@ export class SensorRowsState {
   private readonly sharedHostCount = new Map<string, number>();
   /** Built at the first read and kept up to date after: applying a whole log sorts once. */
   private order: Map<string, SortedIndex<SensorSortKey>> | null = null;
+  /** Capability lists and scanner versions, one copy of each that sensors share. */
+  private readonly details = new SharedValues();
 
   constructor(readonly ids: SharedIds) {}
+
+  /** The record's capability list and scanner versions replaced by the shared copies of equal values. */
+  shareDetails(sensor: Pick<Sensor, 'capabilities' | 'scannerVersions'>): void {
+    sensor.capabilities = this.details.share(sensor.capabilities);
+    sensor.scannerVersions = this.details.share(sensor.scannerVersions);
+  }
 
   /** A live (not deleted) sensor. */
   live(sensorId: string): Sensor | undefined {
@@ -143,6 +152,7 @@ function register(state: SensorRowsState, d: EventData<'SensorRegistered'>, e: M
   const capabilities = [...d.capabilities];
   const scannerVersions = { ...d.scannerVersions };
   const sensor: Sensor = { id, orgId, name, hostname, version, os, arch, capabilities, scannerVersions, status: 'online', lastContactAt: at, registryId: null, currentJobId: null, clockSkewMs: null, registeredAt: at, deleted: false };
+  state.shareDetails(sensor);
   state.sensors.set(id, sensor);
   state.index(sensor, null, context);
   context.touch('sensor', id);
@@ -155,7 +165,10 @@ export const sensorRowsProjection = (ids: SharedIds) =>
     initialState: new SensorRowsState(ids),
     evolve: {
       SensorRegistered: register,
-      SensorDetailsChanged: (state, d, _e, context) => state.update(d.sensorId, context, (sensor) => void Object.assign(sensor, d.changes)),
+      SensorDetailsChanged: (state, d, _e, context) => state.update(d.sensorId, context, (sensor) => {
+          Object.assign(sensor, d.changes);
+          state.shareDetails(sensor);
+        }),
       SensorCameOnline: (state, d, _e, context) =>
         state.update(d.sensorId, context, (sensor) => {
           sensor.status = 'online';
@@ -202,6 +215,7 @@ export const sensorRowsProjection = (ids: SharedIds) =>
     },
     load: (state, records) => {
       for (const sensor of recordsOf<Sensor>(records, 'sensor')) {
+        state.shareDetails(sensor);
         state.sensors.set(sensor.id, sensor);
         if (!sensor.deleted) state.index(sensor, null);
       }

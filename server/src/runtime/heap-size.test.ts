@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heapSize } from './heap-size.js';
+import { heapOptions, heapSize } from './heap-size.js';
 
 const GB = 2 ** 30;
 
@@ -23,5 +23,12 @@ describe('heap size chosen at start', () => {
     for (const value of ['lots', '1.5', '-1', '16']) {
       expect(() => heapSize({ HARBORGUARD_MAX_HEAP_MB: value }, { totalBytes: 8 * GB, constrainedBytes: undefined })).toThrow(/HARBORGUARD_MAX_HEAP_MB must be a whole number of megabytes, at least 32/);
     }
+  });
+
+  it('gives a large heap larger semi-spaces and leaves a small one as V8 sizes it', () => {
+    expect(heapOptions(18_079)).toEqual(['--max-old-space-size=18079', '--max-semi-space-size=64']);
+    expect(heapOptions(4_096)).toEqual(['--max-old-space-size=4096', '--max-semi-space-size=64']);
+    expect(heapOptions(4_095)).toEqual(['--max-old-space-size=4095']);
+    expect(heapOptions(48)).toEqual(['--max-old-space-size=48']);
   });
 });

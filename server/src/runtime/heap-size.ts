@@ -8,6 +8,16 @@ export const HEAP_SHARE = 0.75;
 /** Below this the service cannot hold its own code and a useful fleet. */
 export const MIN_HEAP_MB = 32;
 
+/** Heaps at least this large get SEMI_SPACE_MB semi-spaces; smaller ones keep V8's 16 MiB. */
+export const LARGE_HEAP_MB = 4_096;
+/**
+ * V8 collects the young generation each time a semi-space fills, and with a large fleet each of
+ * those collections costs about the same however little it finds: a rebuild of a million
+ * sensors spent a third of its time there with 16 MiB semi-spaces. Four times larger means a
+ * quarter as many, for 144 MiB more at most, a few percent of such a heap.
+ */
+export const SEMI_SPACE_MB = 64;
+
 export interface HeapSizing {
   heapMb: number;
   /** Where the size came from, for the start-up log. */
@@ -33,4 +43,11 @@ export function heapSize(env: NodeJS.ProcessEnv, memory: { totalBytes: number; c
   const available = constrained ? memory.constrainedBytes! : memory.totalBytes;
   const heapMb = Math.max(MIN_HEAP_MB, Math.floor((available * HEAP_SHARE) / 2 ** 20));
   return { heapMb, reason: `${Math.round(HEAP_SHARE * 100)} % of ${Math.round(available / 2 ** 20)} MB of ${constrained ? 'container' : 'machine'} memory` };
+}
+
+/** The V8 options that give the service its heap: the limit, and larger semi-spaces for a large heap. */
+export function heapOptions(heapMb: number): string[] {
+  const options = [`--max-old-space-size=${heapMb}`];
+  if (heapMb >= LARGE_HEAP_MB) options.push(`--max-semi-space-size=${SEMI_SPACE_MB}`);
+  return options;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HeapWatch, type HeapReading } from './heap-watch.js';
+import { HeapWatch, youngGenerationBytes, type HeapReading } from './heap-watch.js';
 
 const MB = 2 ** 20;
 
@@ -39,5 +39,11 @@ describe('heap watch', () => {
     expect(watch.reason()).toBeNull();
     expect(watch.check()).toBe(false);
     expect(changes).toEqual([true, false]);
+  });
+
+  it('counts the young generation as the semi-spaces the process was started with', () => {
+    expect(youngGenerationBytes([])).toBe(48 * MB);
+    expect(youngGenerationBytes(['--max-old-space-size=18079', '--max-semi-space-size=64'])).toBe(192 * MB);
+    expect(youngGenerationBytes(['--max_semi_space_size=32', '--trace-gc'])).toBe(96 * MB);
   });
 });

@@ -21,10 +21,20 @@ export const DEFAULT_LOW_WATER = 0.7;
 
 /**
  * V8's heap limit is the old generation's (`--max-old-space-size`, what runs out) plus a young
- * generation of three 16 MiB semi-spaces on 64-bit machines; objects that live on, like sensors,
- * end up in the old generation. So the reading is the old generation against its own limit.
+ * generation of three semi-spaces (16 MiB each on 64-bit machines unless `--max-semi-space-size`
+ * says otherwise, as the launcher does for a large heap); objects that live on, like sensors, end
+ * up in the old generation. So the reading is the old generation against its own limit.
  */
-const YOUNG_GENERATION_BYTES = 48 * 2 ** 20;
+export function youngGenerationBytes(execArgv: readonly string[]): number {
+  let semiSpaceMb = 16;
+  for (const option of execArgv) {
+    const match = /^--max[-_]semi[-_]space[-_]size=(\d+)$/.exec(option);
+    if (match) semiSpaceMb = Number(match[1]);
+  }
+  return 3 * semiSpaceMb * 2 ** 20;
+}
+
+const YOUNG_GENERATION_BYTES = youngGenerationBytes(process.execArgv);
 
 function readHeap(): HeapReading {
   const stats = getHeapStatistics();

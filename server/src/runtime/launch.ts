@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { constants, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { HeapSizeError, heapSize, type HeapSizing } from './heap-size.js';
+import { HeapSizeError, heapOptions, heapSize, type HeapSizing } from './heap-size.js';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
@@ -23,7 +23,7 @@ function sizing(): HeapSizing {
 
 const { heapMb, reason } = sizing();
 console.error(`HarborGuard: JavaScript heap limit ${heapMb} MB (${reason})`);
-const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, ...process.execArgv, MAIN, ...process.argv.slice(2)], { stdio: 'inherit' });
+const child = spawn(process.execPath, [...heapOptions(heapMb), ...process.execArgv, MAIN, ...process.argv.slice(2)], { stdio: 'inherit' });
 for (const signal of FORWARDED) process.on(signal, () => child.kill(signal));
 child.once('error', (error) => {
   console.error(`HarborGuard: cannot start the service: ${error.message}`);
