@@ -23,9 +23,8 @@ export type ContactsCommand = {
 };
 
 /**
- * Contacts per record. Each record is decided, stored, read back and projected in one short step
- * (about a millisecond each), so a large fleet's checkpoint never holds heartbeats and sensor
- * timers back for long. It stays far under the 1 MiB an EventStoreDB append may carry: a sensor id
+ * Contacts per record. Each record is decided, stored, read back and projected in one short step,
+ * so a large fleet's checkpoint never holds heartbeats and sensor timers back for long. It stays far under the 1 MiB an EventStoreDB append may carry: a sensor id
  * is at most 128 characters, an entry at most ~170 bytes of JSON, so 500 entries are ~85 KB.
  * Records of other sizes (older logs hold 4 000 contacts each) read the same.
  */

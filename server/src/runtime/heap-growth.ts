@@ -10,8 +10,7 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 export const HEAP_GROWING_PERCENT = 15;
 /**
  * Below this much heap in use V8 keeps its own sizing: the garbage a small fleet leaves is small
- * in bytes, and collecting it more often would cost every request CPU time (about 5 % of a
- * heartbeat's at 10 000 sensors).
+ * in bytes, and collecting it more often would cost every request CPU time.
  */
 export const LARGE_HEAP_BYTES = 2 ** 30;
 const CHECK_EVERY_MS = 5_000;
@@ -28,9 +27,9 @@ export interface HeapGrowthOptions {
  * Called once the service is ready (start-up keeps V8's own sizing: the rebuild builds the whole
  * fleet at once, and a small factor there would mean a full collection at every seventh of
  * growth). Bounds the heap's growth as soon as the heap in use reaches `fromBytes`, then stops
- * looking; returns a function that stops looking earlier.
+ * looking.
  */
-export function keepHeapNearLiveSet(options: HeapGrowthOptions = {}): () => void {
+export function keepHeapNearLiveSet(options: HeapGrowthOptions = {}): void {
   const percent = options.percent ?? HEAP_GROWING_PERCENT;
   if (!Number.isInteger(percent) || percent <= 0) throw new RangeError(`heap growth must be a positive whole percentage (got ${percent})`);
   const fromBytes = options.fromBytes ?? LARGE_HEAP_BYTES;
@@ -41,8 +40,8 @@ export function keepHeapNearLiveSet(options: HeapGrowthOptions = {}): () => void
     setFlags(`--heap-growing-percent=${percent}`);
     return true;
   };
-  if (bound()) return () => {};
+  if (bound()) return;
+  // Unref'd: looking never keeps the process alive.
   const timer = setInterval(() => bound() && clearInterval(timer), CHECK_EVERY_MS);
   timer.unref();
-  return () => clearInterval(timer);
 }

@@ -11,10 +11,9 @@ export const MIN_HEAP_MB = 32;
 /** Heaps at least this large get SEMI_SPACE_MB semi-spaces; smaller ones keep V8's 16 MiB. */
 export const LARGE_HEAP_MB = 4_096;
 /**
- * V8 collects the young generation each time a semi-space fills, and with a large fleet each of
- * those collections costs about the same however little it finds: a rebuild of a million
- * sensors spent a third of its time there with 16 MiB semi-spaces. Four times larger means a
- * quarter as many, for 144 MiB more at most, a few percent of such a heap.
+ * V8 collects the young generation each time a semi-space fills, and while a large fleet is built
+ * each of those collections costs about the same however little it finds. Four times larger
+ * means a quarter as many, for 144 MiB more at most, a few percent of such a heap.
  */
 export const SEMI_SPACE_MB = 64;
 
