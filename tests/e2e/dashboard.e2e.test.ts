@@ -164,6 +164,8 @@ describe('dashboard', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'audit.png'), fullPage: true });
   });
 
+  let sessionEndedOn = '';
+
   it('signs out, and an auditor sees no actions', async () => {
     const { id: tokenId, token } = await stack.admin.do<{ id: string; token: string }>('mutation', 'tokens.create', { role: 'auditor', name: 'compliance' });
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -191,6 +193,9 @@ describe('dashboard', () => {
     // could land: the link is clicked in the page only while it is still there, in one step.
     await page.evaluate(`document.querySelector('nav[aria-label="Main"] a[href="/registries"]')?.click()`);
     await page.waitForURL(/\/sign-in\?expired=1/);
+    // Where the session was found ended: the sensor page, or the registries page if the click landed first.
+    sessionEndedOn = new URL(page.url()).searchParams.get('next') ?? '';
+    expect(sessionEndedOn).toMatch(/^\/(registries|sensors\/[^/]+)$/);
     await page
       .getByText('Your session ended')
       .waitFor()
@@ -204,7 +209,7 @@ describe('dashboard', () => {
     await page.getByLabel('Access token').fill(ADMIN_TOKEN);
     await page.getByRole('button', { name: 'Sign in' }).click();
     // Signed in again, the page the session ended on comes back first.
-    await page.waitForURL(/\/registries/);
+    await page.waitForURL((url) => url.pathname === sessionEndedOn);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sensors' }).click();
     await page.waitForURL(/\/sensors$/);
     const { key } = await stack.admin.do<{ key: string }>('mutation', 'apiKeys.create', { name: 'node agents' });
