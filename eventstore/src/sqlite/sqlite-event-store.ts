@@ -1,5 +1,6 @@
 import { AppendSignal } from '../append-signal.js';
 import { resolve } from 'node:path';
+import { setImmediate } from 'node:timers';
 import Database from 'better-sqlite3';
 import { EventStoreError, StoreUnavailable, WrongExpectedVersion } from '../errors.js';
 import type {
@@ -41,6 +42,18 @@ export interface SqliteEventStoreOptions {
   log?: (line: string) => void;
 }
 
+/** An append waiting for the next commit. */
+interface QueuedAppend {
+  streamName: string;
+  events: PreparedEvent[];
+  expected: ExpectedRevision;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** What one append of a commit came to: its result, or the error that refused it alone. */
+type AppendOutcome = { stored: true; result: AppendResult } | { stored: false; error: unknown };
+
 interface ReadAllShape {
   key: string;
   where: string;
@@ -62,9 +75,14 @@ const READ_AHEAD_MIN_PAGE = 100;
 /**
  * The embedded event store: one SQLite file in WAL mode, held exclusively by one process.
  *
- * better-sqlite3 is synchronous, so each append is one transaction that completes before any other
- * JavaScript runs: positions (the rowid) are assigned in commit order with no gaps, and a reader never
- * sees half an append. Subscriptions pull pages after their cursor and sleep until the next append.
+ * Appends are committed in groups: every append asked for in one turn of the event loop (a batch of
+ * timers firing, the requests read in one poll) is written in one transaction at the end of that turn,
+ * each append in a savepoint of its own, so one refused append (a wrong expected revision) leaves the
+ * others whole. A group costs one commit instead of one per append; an append resolves once its group
+ * is committed. better-sqlite3 is synchronous, so a commit completes before any other JavaScript
+ * runs: positions (the rowid) are assigned in the order appends were asked for, with no gaps, and a
+ * reader never sees half an append. Subscriptions pull pages after their cursor and sleep until the
+ * next commit.
  */
 export class SqliteEventStore implements EventStore {
   readonly #db: Database.Database;
@@ -74,6 +92,9 @@ export class SqliteEventStore implements EventStore {
   readonly #readAllStatements = new Map<string, { statement: Database.Statement; where: string }>();
   readonly #statements;
   readonly #appendTransaction;
+  readonly #groupTransaction;
+  /** Appends asked for since the last commit, in the order asked. */
+  #queued: QueuedAppend[] = [];
   readonly #readAhead: ReadAhead;
   readonly #readAheadEnabled: boolean;
   /** The forward scan seen last, to notice when one is long enough to read ahead. */
@@ -94,6 +115,7 @@ export class SqliteEventStore implements EventStore {
       ping: db.prepare('SELECT 1').pluck(),
     };
     this.#appendTransaction = db.transaction(this.#appendInTransaction.bind(this));
+    this.#groupTransaction = db.transaction(this.#appendGroup.bind(this));
     this.#readAhead = new ReadAhead(file, COLUMNS, {
       // While the worker reads, this connection holds only the shared lock, which still keeps any other
       // process out (see file-lock.ts); it takes the exclusive lock back once the worker's connection is
@@ -153,9 +175,53 @@ export class SqliteEventStore implements EventStore {
     if (events.length === 0) throw new EventStoreError(`Append to "${streamName}" has no events`);
     // Serialise before the transaction: a bad event fails the append with nothing written.
     const prepared = events.map(prepareEvent);
-    const result = this.#run('appending', () => this.#appendTransaction(streamName, prepared, options.expectedRevision ?? 'any'));
+    return new Promise((resolve, reject) => {
+      if (this.#queued.length === 0) setImmediate(this.#commitQueued);
+      this.#queued.push({ streamName, events: prepared, expected: options.expectedRevision ?? 'any', resolve, reject });
+    });
+  }
+
+  /** Commits every queued append in one transaction and answers each. */
+  readonly #commitQueued = (): void => {
+    const group = this.#queued;
+    if (group.length === 0) return;
+    this.#queued = [];
+    if (this.#closed) {
+      const closed = new StoreUnavailable(`Event store ${this.#file} is closed`);
+      for (const append of group) append.reject(closed);
+      return;
+    }
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = this.#groupTransaction(group);
+    } catch (error) {
+      // Nothing of the group was committed.
+      const refusal = translateSqliteError(error, this.#file, 'appending');
+      for (const append of group) append.reject(refusal);
+      return;
+    }
     this.#appended.wakeAll();
-    return result;
+    group.forEach((append, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.stored) append.resolve(outcome.result);
+      else append.reject(translateSqliteError(outcome.error, this.#file, 'appending'));
+    });
+  };
+
+  /**
+   * The appends of one commit, each in its own savepoint. An error SQLite answers by rolling back
+   * the whole transaction (a full disk, an I/O error) is thrown on: no append of the group may be
+   * reported stored.
+   */
+  #appendGroup(group: QueuedAppend[]): AppendOutcome[] {
+    return group.map((append): AppendOutcome => {
+      try {
+        return { stored: true, result: this.#appendTransaction(append.streamName, append.events, append.expected) };
+      } catch (error) {
+        if (!this.#db.inTransaction) throw error;
+        return { stored: false, error };
+      }
+    });
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -202,9 +268,10 @@ export class SqliteEventStore implements EventStore {
     this.#run('checking readiness', () => this.#statements.ping.get());
   }
 
-  /** Closes the file, ending live subscriptions. Closing twice is harmless. */
+  /** Commits the appends already asked for, then closes the file, ending live subscriptions. Closing twice is harmless. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#commitQueued();
     this.#closed = true;
     this.#appended.wakeAll();
     await this.#readAhead.close();
