@@ -24,6 +24,7 @@ import { forEachConcurrently, measureTable, summary, summaryWhen, type StatusCou
 import { CONCURRENCY, ROOT, build, fmt, kill9, log, mib, since, start, type Service } from './fleet-service.js';
 import { describeLag, offlineLag, type OfflineLag } from './offline-lag.js';
 import { runUnderLoad, underLoadCommand } from './fleet-under-load.js';
+import { describeRuntime, readRuntime } from './fleet-gc.js';
 
 const RESULTS = join(ROOT, 'bench/results/fleet.md');
 const { values } = parseArgs({ options: { sensors: { type: 'string', default: '100000' }, load: { type: 'boolean', default: false } } });
@@ -62,6 +63,7 @@ async function run(): Promise<string[][]> {
     const first = (current = await start(dataDir, adminToken, OFFLINE_AFTER_MS, SENSORS));
     log(`first start ready in ${first.readySeconds.toFixed(1)} s (${first.heapLine})`);
     const apiKey = await createApiKey(first.client, adminToken, 'fleet-bench');
+    const runtime0 = await readRuntime(first.url);
     const registerStart = performance.now();
     const wave1From = new Date().toISOString();
     const ids = await registerFleet(first.client, apiKey, SENSORS, CONCURRENCY, (done) => {
@@ -71,12 +73,14 @@ async function run(): Promise<string[][]> {
     log(`registered ${fmt(SENSORS)} in ${registerSeconds.toFixed(1)} s; waiting for all to go offline`);
     await summaryWhen(first.client, adminToken, (c) => c.offline === SENSORS, 'every sensor offline', OFFLINE_AFTER_MS + 30 * 60_000);
     const wave2From = new Date().toISOString();
+    const runtime1 = await readRuntime(first.url);
     const backStart = performance.now();
     const cameBack = await heartbeat(first.client, apiKey, ids, SENSORS);
     const backSeconds = since(backStart);
     log(`${fmt(cameBack)} came back online in ${backSeconds.toFixed(1)} s; waiting for all to go offline again`);
     await summaryWhen(first.client, adminToken, (c) => c.offline === SENSORS, 'every sensor offline again', OFFLINE_AFTER_MS + 30 * 60_000);
     const wave2Until = new Date().toISOString();
+    const runtime2 = await readRuntime(first.url);
     log('reading the offline events of both waves from the audit trail');
     const wave1 = await offlineLag(first.url, adminToken, { from: wave1From, until: wave2From });
     const wave2 = await offlineLag(first.url, adminToken, { from: wave2From, until: wave2Until });
@@ -102,6 +106,8 @@ async function run(): Promise<string[][]> {
       ['State at the kill (`fleet.summary`) / actors', `${counts(before)} (${fmt(backAgain)} came back a second time) / ${fmt(actorsBefore)}`],
       ['Offline detection lag, first wave (while registrations arrive)', describeLag(wave1)],
       ['Offline detection lag, second wave (after every sensor came back)', describeLag(wave2)],
+      ['Service runtime, registration and first wave', describeRuntime(runtime0, runtime1)],
+      ['Service runtime, comeback and second wave', describeRuntime(runtime1, runtime2)],
       ['Each sensor declared offline exactly once per wave', onceEach(wave1) && onceEach(wave2) ? '**yes**' : `**NO** (${missedOrDoubled(wave1)}; ${missedOrDoubled(wave2)})`],
       ['Connections the service reset before answering (each call sent again)', fmt(first.client.resets)],
       ['Peak RSS, first run (registration, offline, comeback)', `**${mib(first.rss.peak)}**`],
