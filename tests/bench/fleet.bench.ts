@@ -81,6 +81,8 @@ async function run(): Promise<string[][]> {
     await summaryWhen(first.client, adminToken, (c) => c.offline === SENSORS, 'every sensor offline again', OFFLINE_AFTER_MS + 30 * 60_000);
     const wave2Until = new Date().toISOString();
     const runtime2 = await readRuntime(first.url);
+    first.rss.sample();
+    const peakBeforeExport = first.rss.peak;
     log('reading the offline events of both waves from the audit trail');
     const wave1 = await offlineLag(first.url, adminToken, { from: wave1From, until: wave2From });
     const wave2 = await offlineLag(first.url, adminToken, { from: wave2From, until: wave2Until });
@@ -110,7 +112,7 @@ async function run(): Promise<string[][]> {
       ['Service runtime, comeback and second wave', describeRuntime(runtime1, runtime2)],
       ['Each sensor declared offline exactly once per wave', onceEach(wave1) && onceEach(wave2) ? '**yes**' : `**NO** (${missedOrDoubled(wave1)}; ${missedOrDoubled(wave2)})`],
       ['Connections the service reset before answering (each call sent again)', fmt(first.client.resets)],
-      ['Peak RSS, first run (registration, offline, comeback)', `**${mib(first.rss.peak)}**`],
+      ['Peak RSS, first run (registration, offline, comeback; then the audit export of both waves)', `**${mib(first.rss.peak)}** (${mib(peakBeforeExport)} before the export)`],
       ['Restart after `kill -9`: spawn to ready (rebuild from the store)', `**${fmt(second.readySeconds, 1)} s**`],
       ['Peak RSS, restart', `**${mib(second.rss.peak)}**`],
       ['State after the restart / actors', `${counts(after)} / ${fmt(actorsAfter)}`],
