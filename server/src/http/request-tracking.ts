@@ -33,14 +33,13 @@ export interface RequestTracking {
 }
 
 /**
- * Gives the request an id (sent back as X-Request-Id, set here unless `idHeaderLater` says the
- * caller writes it with the answer) and, once it is answered, counts it in the metrics and
- * hands its line to the access log.
+ * Gives a request of the route table an id (sent back as X-Request-Id) and, once it is
+ * answered, counts it in the metrics and hands its line to the access log.
  */
-export function trackRequest(req: IncomingMessage, res: ServerResponse, path: string, tracking: RequestTracking, idHeaderLater = false): string {
+export function trackRequest(req: IncomingMessage, res: ServerResponse, path: string, tracking: RequestTracking): string {
   const started = performance.now();
   const requestId = requestIdOf(req);
-  if (!idHeaderLater) res.setHeader('X-Request-Id', requestId);
+  res.setHeader('X-Request-Id', requestId);
   const inFlight = tracking.inFlight;
   if (inFlight) inFlight.add(res);
   else res.setHeader('Connection', 'close');
