@@ -48,7 +48,29 @@ export function serveWireHeartbeat(ctx: Context, req: IncomingMessage, done: Hea
   });
 }
 
-/** The answer to a heartbeat, as JSON text. */
+/** A value as JSON text, kept for the next answer: statuses are few and answers within a millisecond share their time. */
+class QuotedCache {
+  private readonly known = new Map<string, string>();
+
+  quoted(value: string): string {
+    let text = this.known.get(value);
+    if (text === undefined) {
+      if (this.known.size >= 8) this.known.clear();
+      this.known.set(value, (text = JSON.stringify(value)));
+    }
+    return text;
+  }
+}
+
+const statusText = new QuotedCache();
+const timeText = new QuotedCache();
+
+/**
+ * The answer to a heartbeat, as JSON text: the very text of `JSON.stringify({ ok: true,
+ * ...ack, nextHeartbeatInMs })` (keys in that order, strings escaped by JSON.stringify),
+ * without building and walking an object per answer.
+ */
 export function heartbeatJson(ack: SensorAck, nextHeartbeatInMs: number): string {
-  return JSON.stringify({ ok: true, ...ack, nextHeartbeatInMs });
+  const interval = Number.isFinite(nextHeartbeatInMs) ? nextHeartbeatInMs : null;
+  return `{"ok":true,"sensorId":${JSON.stringify(ack.sensorId)},"status":${statusText.quoted(ack.status)},"serverTime":${timeText.quoted(ack.serverTime)},"nextHeartbeatInMs":${interval}}`;
 }

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HarborGuard } from '../app/harborguard.js';
 import { WriteAges } from './write-ages.js';
+import { RequestHistogram } from './request-histogram.js';
 
 export interface ServiceMetricsOptions {
   /** The process defaults (CPU, memory, event loop lag, handles); off for servers embedded in tests. */
@@ -23,7 +24,8 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   /** Bound to their label values once, so a request does not build a labels object. */
   private readonly heartbeats: Record<HeartbeatTransport, { observe(seconds: number): void }>;
-  private readonly requests: { inc(by?: number): void }[];
+  /** Requests answered since the request counter was last read, by status class (1xx to 5xx). */
+  private readonly unreadRequests = [0, 0, 0, 0, 0];
   private readonly offlineLag: Histogram;
   private readonly appendSeconds: Histogram;
   private readonly appendedEvents: Counter;
@@ -36,14 +38,25 @@ export class ServiceMetrics {
   ) {
     const registers = [this.registry];
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
-    const heartbeats = new Histogram({ name: 'harborguard_heartbeat_duration_seconds', help: 'Time to answer a sensor heartbeat, from request to response.', labelNames: ['transport'], buckets: LATENCY_BUCKETS, registers });
+    // Both are fed by every request: their series are bound once and exist from the start, so rates and alerts see zero rather than nothing.
+    const heartbeats = new RequestHistogram<HeartbeatTransport>({ name: 'harborguard_heartbeat_duration_seconds', help: 'Time to answer a sensor heartbeat, from request to response.', labelName: 'transport', labelValues: ['wire', 'trpc'], buckets: LATENCY_BUCKETS, registers });
     this.heartbeats = { wire: heartbeats.labels('wire'), trpc: heartbeats.labels('trpc') };
-    heartbeats.zero({ transport: 'wire' });
-    heartbeats.zero({ transport: 'trpc' });
-    const requests = new Counter({ name: 'harborguard_http_requests_total', help: 'HTTP requests answered, by status class.', labelNames: ['status'], registers });
-    // Children exist from the start, so rates and alerts see zero rather than nothing.
-    this.requests = ['1xx', '2xx', '3xx', '4xx', '5xx'].map((status) => requests.labels(status));
-    for (const child of this.requests) child.inc(0);
+    const unread = this.unreadRequests;
+    const requests = new Counter({
+      name: 'harborguard_http_requests_total',
+      help: 'HTTP requests answered, by status class.',
+      labelNames: ['status'],
+      registers,
+      // A request adds to a plain number; the counter takes the sums whenever it is read.
+      collect() {
+        unread.forEach((count, at) => {
+          if (count > 0) children[at]!.inc(count);
+          unread[at] = 0;
+        });
+      },
+    });
+    const children = ['1xx', '2xx', '3xx', '4xx', '5xx'].map((status) => requests.labels(status));
+    for (const child of children) child.inc(0);
     this.offlineLag = new Histogram({ name: 'harborguard_offline_detection_lag_seconds', help: 'Time a SensorWentOffline event was stored, minus the deadline it names.', buckets: LAG_BUCKETS, registers });
     this.appendSeconds = new Histogram({ name: 'harborguard_append_duration_seconds', help: 'Time to store one append to the event store, retries included; its count is the append rate.', buckets: LATENCY_BUCKETS, registers });
     this.appendedEvents = new Counter({ name: 'harborguard_events_appended_total', help: 'Events this process stored.', registers });
@@ -59,7 +72,7 @@ export class ServiceMetrics {
 
   /** One answered HTTP request; `heartbeat` says whether it was a sensor's heartbeat and over which protocol. */
   observeRequest(status: number, seconds: number, heartbeat: HeartbeatTransport | null): void {
-    this.requests[Math.min(4, Math.max(0, Math.floor(status / 100) - 1))]!.inc();
+    this.unreadRequests[Math.min(4, Math.max(0, Math.floor(status / 100) - 1))]! += 1;
     if (heartbeat && status < 400) this.heartbeats[heartbeat].observe(seconds);
   }
 
