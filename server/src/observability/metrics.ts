@@ -1,7 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HarborGuard } from '../app/harborguard.js';
 import { WriteAges } from './write-ages.js';
-import { RequestHistogram } from './request-histogram.js';
 
 export interface ServiceMetricsOptions {
   /** The process defaults (CPU, memory, event loop lag, handles); off for servers embedded in tests. */
@@ -39,8 +38,10 @@ export class ServiceMetrics {
     const registers = [this.registry];
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
     // Both are fed by every request: their series are bound once and exist from the start, so rates and alerts see zero rather than nothing.
-    const heartbeats = new RequestHistogram<HeartbeatTransport>({ name: 'harborguard_heartbeat_duration_seconds', help: 'Time to answer a sensor heartbeat, from request to response.', labelName: 'transport', labelValues: ['wire', 'trpc'], buckets: LATENCY_BUCKETS, registers });
+    const heartbeats = new Histogram({ name: 'harborguard_heartbeat_duration_seconds', help: 'Time to answer a sensor heartbeat, from request to response.', labelNames: ['transport'], buckets: LATENCY_BUCKETS, registers });
     this.heartbeats = { wire: heartbeats.labels('wire'), trpc: heartbeats.labels('trpc') };
+    heartbeats.zero({ transport: 'wire' });
+    heartbeats.zero({ transport: 'trpc' });
     const unread = this.unreadRequests;
     const requests = new Counter({
       name: 'harborguard_http_requests_total',
