@@ -9,6 +9,7 @@ import { makeTempDir, removeTempDir } from './heartbeat/processes.js';
 import { summaryWhen } from './fleet-helpers.js';
 import { CONCURRENCY, fmt, log, mib, since, start } from './fleet-service.js';
 import { describeLag, offlineLag } from './offline-lag.js';
+import { describeRuntime, readRuntime } from './fleet-gc.js';
 
 /** The product's defaults: offline after 2 minutes without contact, a heartbeat every 30 s. */
 const THRESHOLD_MS = 120_000;
@@ -96,6 +97,7 @@ export async function runUnderLoad(sensors: number): Promise<string[][]> {
     const victims = new Set(ids.filter((_, n) => isVictim(n)));
     // From here on, only a missed heartbeat can take a sensor offline: every sensor has called within the threshold.
     const windowFrom = new Date(Date.now() + THRESHOLD_MS).toISOString();
+    const runtimeBefore = await readRuntime(service.url);
     const load = new HeartbeatLoad(loadClient, `Bearer ${apiKey}`, ids, isVictim);
     // Victims call last within the first minute of load, so they are all due offline by then.
     const allDue = (VICTIMS_STOP_AFTER_MS + THRESHOLD_MS) / 1000;
@@ -104,6 +106,7 @@ export async function runUnderLoad(sensors: number): Promise<string[][]> {
     await new Promise((resolve) => setTimeout(resolve, AFTERMATH_MS));
     load.stop();
     const loadSeconds = load.elapsedSeconds();
+    const runtime = describeRuntime(runtimeBefore, await readRuntime(service.url));
     const lag = await offlineLag(service.url, adminToken, { from: windowFrom });
     const strangers = [...lag.perSensor.keys()].filter((id) => !victims.has(id)).length;
     const exact = lag.sensors === victims.size && strangers === 0 && lag.repeated === 0;
@@ -113,6 +116,7 @@ export async function runUnderLoad(sensors: number): Promise<string[][]> {
       ['Heartbeats answered during the load', `${fmt(load.sent)} in ${fmt(loadSeconds, 0)} s (${fmt(load.sent / loadSeconds)}/s; ${fmt(load.failed)} failed or not 200)`],
       ['Heartbeat latency under load (client side)', `p50 ${fmt(percentile(load.latenciesMs, 0.5), 1)} ms, p99 ${fmt(percentile(load.latenciesMs, 0.99), 1)} ms`],
       ['Offline detection lag of the sensors that stopped', describeLag(lag)],
+      ['Service runtime during the load', runtime],
       ['Exactly the sensors that stopped went offline, each once', exact ? `**yes** (${fmt(victims.size)})` : `**NO** (${fmt(lag.sensors)} of ${fmt(victims.size)}, ${fmt(strangers)} others, ${fmt(lag.repeated)} doubled)`],
       ['Peak RSS', `**${mib(service.rss.peak)}**`],
     ];
