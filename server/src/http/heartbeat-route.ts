@@ -18,6 +18,9 @@ export interface HeartbeatRouteOptions {
 const ANSWER_HEADERS = [...SECURITY_HEADER_LIST, 'X-Request-Id', '', 'Content-Type', JSON_CONTENT_TYPE, 'Content-Length', ''];
 /** The same while the server drains: the connection closes after the answer, as every route's does then. */
 const CLOSING_HEADERS = ['Connection', 'close', ...ANSWER_HEADERS];
+/** Where the two values filled per answer sit, counted from the end (the same in both lists). */
+const REQUEST_ID_FROM_END = 5;
+const LENGTH_FROM_END = 1;
 
 /**
  * Serves `POST /api/agent/heartbeat` ahead of the route table, since a fleet sends little
@@ -33,11 +36,10 @@ export function heartbeatRoute(options: HeartbeatRouteOptions): (req: IncomingMe
   return (req, res, path) => {
     const started = performance.now();
     const requestId = requestIdOf(req);
-    const answered = (status: number) => requestAnswered(tracking, req, path, requestId, started, status);
     const fail = (error: unknown) => {
       // Refusals are rare: counted like every route's answers, once the connection is done with them.
-      if (res.destroyed) answered(499);
-      else res.on('close', () => answered(res.writableFinished ? res.statusCode : 499));
+      if (res.destroyed) requestAnswered(tracking, req, path, requestId, started, 499);
+      else res.on('close', () => requestAnswered(tracking, req, path, requestId, started, res.writableFinished ? res.statusCode : 499));
       if (tracking.inFlight === null) res.setHeader('Connection', 'close');
       setSecurityHeaders(res);
       res.setHeader('X-Request-Id', requestId);
@@ -51,14 +53,14 @@ export function heartbeatRoute(options: HeartbeatRouteOptions): (req: IncomingMe
     }
     serveWireHeartbeat(context, req, (error, json) => {
       if (error !== null || json === undefined) return fail(error);
-      if (res.destroyed) return answered(499);
+      if (res.destroyed) return requestAnswered(tracking, req, path, requestId, started, 499);
       // The server stops keeping connections alive once it drains (see refuseKeepAlive).
       const headers = tracking.inFlight === null ? CLOSING_HEADERS.slice() : ANSWER_HEADERS.slice();
-      headers[headers.length - 5] = requestId;
-      headers[headers.length - 1] = String(Buffer.byteLength(json));
+      headers[headers.length - REQUEST_ID_FROM_END] = requestId;
+      headers[headers.length - LENGTH_FROM_END] = String(Buffer.byteLength(json));
       res.writeHead(200, headers);
       res.end(json);
-      answered(200);
+      requestAnswered(tracking, req, path, requestId, started, 200);
     });
   };
 }
