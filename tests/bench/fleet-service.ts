@@ -49,11 +49,12 @@ process.on('exit', () => {
   }
 });
 
-export async function start(dataDir: string, adminToken: string, offlineAfterMs: number, maxSensors: number): Promise<Service> {
+/** `nodeOptions` go to the launcher, which passes them on to the service (e.g. `--cpu-prof`). */
+export async function start(dataDir: string, adminToken: string, offlineAfterMs: number, maxSensors: number, nodeOptions: string[] = []): Promise<Service> {
   const began = performance.now();
   // The service logs to standard output, which the process helper does not read: choose the port here.
   const port = await freePort();
-  const launcher = startNode(['server/dist/runtime/launch.js'], {
+  const launcher = startNode([...nodeOptions, 'server/dist/runtime/launch.js'], {
     cwd: ROOT,
     env: {
       ...process.env,

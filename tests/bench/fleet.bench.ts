@@ -22,7 +22,7 @@ import { machineInfo } from './heartbeat/machine.js';
 import { makeTempDir, removeTempDir } from './heartbeat/processes.js';
 import { forEachConcurrently, measureTable, summary, summaryWhen, type StatusCounts } from './fleet-helpers.js';
 import { CONCURRENCY, ROOT, build, fmt, kill9, log, mib, since, start, type Service } from './fleet-service.js';
-import { describeLag, offlineLag, type OfflineLag } from './offline-lag.js';
+import { describeLag, describeTimeline, offlineLag, type OfflineLag } from './offline-lag.js';
 import { runUnderLoad, underLoadCommand } from './fleet-under-load.js';
 import { describeRuntime, readRuntime } from './fleet-gc.js';
 
@@ -86,6 +86,8 @@ async function run(): Promise<string[][]> {
     log('reading the offline events of both waves from the audit trail');
     const wave1 = await offlineLag(first.url, adminToken, { from: wave1From, until: wave2From });
     const wave2 = await offlineLag(first.url, adminToken, { from: wave2From, until: wave2Until });
+    log(`lag through the first wave: ${describeTimeline(wave1)}`);
+    log(`lag through the second wave: ${describeTimeline(wave2)}`);
     // Few enough to come back well within the threshold, so they are all online together at the kill.
     const returning = Math.floor(SENSORS / COMEBACK_SHARE);
     const backAgain = await heartbeat(first.client, apiKey, ids, returning);

@@ -17,7 +17,11 @@ export interface OfflineLag {
   maxMs: number;
   /** Sensor id → offline events in the window. */
   perSensor: Map<string, number>;
+  /** The lag through the window: per TIMELINE_STEP_MS of deadlines, how many and the worst. */
+  timeline: { fromS: number; events: number; maxMs: number }[];
 }
+
+const TIMELINE_STEP_MS = 10_000;
 
 interface ExportedEvent {
   type: string;
@@ -29,6 +33,7 @@ export async function offlineLag(baseUrl: string, adminToken: string, window: { 
   const query = new URLSearchParams({ format: 'ndjson', type: 'SensorWentOffline', ...window });
   const lags: number[] = [];
   const perSensor = new Map<string, number>();
+  const deadlines: number[] = [];
   const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
     get(new URL(`/api/audit/export?${query}`, baseUrl), { headers: { Authorization: `Bearer ${adminToken}` } }, resolve).on('error', reject);
   });
@@ -39,13 +44,32 @@ export async function offlineLag(baseUrl: string, adminToken: string, window: { 
     if (event.type !== 'SensorWentOffline') continue;
     const deadline = Date.parse(event.data.lastHeartbeatAt) + event.data.thresholdMs;
     lags.push(Date.parse(event.recordedAt) - deadline);
+    deadlines.push(deadline);
     perSensor.set(event.data.sensorId, (perSensor.get(event.data.sensorId) ?? 0) + 1);
   }
   const sorted = Float64Array.from(lags).sort();
   const at = (share: number) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)]!);
   let repeated = 0;
   for (const count of perSensor.values()) if (count > 1) repeated++;
-  return { events: sorted.length, sensors: perSensor.size, repeated, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), perSensor };
+  return { events: sorted.length, sensors: perSensor.size, repeated, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), perSensor, timeline: timeline(deadlines, lags) };
+}
+
+function timeline(deadlines: number[], lags: number[]): OfflineLag['timeline'] {
+  let first = Infinity;
+  for (const deadline of deadlines) first = Math.min(first, deadline);
+  const steps: OfflineLag['timeline'] = [];
+  deadlines.forEach((deadline, i) => {
+    const step = Math.floor((deadline - first) / TIMELINE_STEP_MS);
+    for (let k = steps.length; k <= step; k++) steps.push({ fromS: (k * TIMELINE_STEP_MS) / 1000, events: 0, maxMs: 0 });
+    steps[step]!.events++;
+    steps[step]!.maxMs = Math.max(steps[step]!.maxMs, lags[i]!);
+  });
+  return steps;
+}
+
+/** The timeline as one line: `+seconds: worst lag (events)` per step. */
+export function describeTimeline(lag: OfflineLag): string {
+  return lag.timeline.map((step) => `+${step.fromS}s ${step.maxMs}ms (${step.events})`).join(', ');
 }
 
 export function describeLag(lag: OfflineLag): string {

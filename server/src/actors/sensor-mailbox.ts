@@ -8,6 +8,9 @@ import type { EventWriter, WriteContext } from '../core/event-writer.js';
 /** What a mailbox needs from its supervisor. */
 export interface MailboxHost {
   machine: SensorMachine;
+  offlineAfterMs: number;
+  /** Actors awake now, fleet-wide (see SensorMailbox): kept by the mailboxes as they wake and rest. */
+  awake: { count: number };
   writer: EventWriter;
   now: () => number;
   log: (line: string) => void;
@@ -33,9 +36,15 @@ const TIMER_ACTOR = { kind: 'system', id: 'liveness-timer' } as const;
  * One sensor's actor and the ordered path of its events into the store. Whatever the machine
  * emits — in answer to a request or when its offline timer fires — is appended to the
  * sensor's stream in emission order.
+ *
+ * An offline sensor's actor rests: it has no timer and nothing to do until the sensor calls
+ * again, so it is stopped and the little it knows that outlives the offline state (last
+ * contact, recorded clock skew) is kept here as data. The next event wakes it: a new actor of
+ * the same machine, entering `offline` with that data, handles it. Held by a whole fleet, a
+ * resting actor costs a few dozen bytes where an awake one costs kilobytes.
  */
 export class SensorMailbox {
-  private readonly actor: Actor<SensorMachine>;
+  private actor: Actor<SensorMachine> | null = null;
   private pending: DomainEvent[] = [];
   private sending = false;
   /**
@@ -43,22 +52,32 @@ export class SensorMailbox {
    * but the deadline, so the machine is told only when it asks (see the sensor machine).
    */
   private unpassedContactAt = Number.NEGATIVE_INFINITY;
+  /** While the actor rests: its last contact and recorded clock skew. */
+  private restingContactAt: number;
+  private restingClockSkewMs: number | null;
 
   constructor(
     readonly sensorId: string,
     readonly orgId: string,
-    input: SensorMachineInput,
+    private input: SensorMachineInput | null,
     /** One of the supervisor's parent actors: its system (timers, clock) is shared with its other sensor actors. */
     private readonly parent: AnyActorRef,
     private readonly host: MailboxHost,
   ) {
-    this.actor = createActor(host.machine, { input, parent });
-    this.actor.on('*', host.route);
+    this.restingContactAt = input?.lastContactAt ?? input?.startedAt ?? Number.NEGATIVE_INFINITY;
+    this.restingClockSkewMs = input?.clockSkewMs ?? null;
   }
 
-  /** Starts the actor; its supervisor routes what it emits to this mailbox from then on. */
+  /** Starts the actor (a sensor restored offline starts at rest); its supervisor routes what it emits to this mailbox from then on. */
   start(): void {
-    this.actor.start();
+    const input = this.input;
+    this.input = null;
+    if (input !== null && input.resumeAs !== 'offline') this.wake(input);
+  }
+
+  /** Whether the sensor's actor is running (an offline sensor's rests). */
+  get awake(): boolean {
+    return this.actor !== null;
   }
 
   /** Something this sensor's actor emitted. */
@@ -69,19 +88,21 @@ export class SensorMailbox {
     if (!this.sending) {
       const context: WriteContext = { orgId: this.orgId, actor: TIMER_ACTOR, at: this.host.now() };
       this.flush(context).catch((error: unknown) => this.host.log(`could not store timer transition of sensor ${this.sensorId}: ${String(error)}`));
+      // The actor is still in its step: it rests once the step is over.
+      if (event.type === 'SensorWentOffline') queueMicrotask(() => this.restIfOffline());
     }
   }
 
   get status(): ResumeState {
-    return statusOf(this.actor.getSnapshot().value);
+    return this.actor === null ? 'offline' : statusOf(this.actor.getSnapshot().value);
   }
 
   get lastContactAt(): number {
-    return Math.max(this.actor.getSnapshot().context.lastContactAt, this.unpassedContactAt);
+    return this.actor === null ? this.restingContactAt : Math.max(this.actor.getSnapshot().context.lastContactAt, this.unpassedContactAt);
   }
 
   get jobId(): string | null {
-    return this.actor.getSnapshot().context.jobId;
+    return this.actor === null ? null : this.actor.getSnapshot().context.jobId;
   }
 
   /**
@@ -99,7 +120,7 @@ export class SensorMailbox {
   private passLaterContact(since: number): void {
     const at = this.unpassedContactAt;
     this.unpassedContactAt = Number.NEGATIVE_INFINITY;
-    this.actor.send(at > since ? { type: 'CONTACT', at } : { type: 'NO_LATER_CONTACT' });
+    this.actor?.send(at > since ? { type: 'CONTACT', at } : { type: 'NO_LATER_CONTACT' });
   }
 
   /**
@@ -115,20 +136,52 @@ export class SensorMailbox {
   send(event: SensorMachineEvent, context: WriteContext): Promise<ModelEvent[]> {
     const availability = this.host.writer.availability;
     if (!availability.available && event.type === 'CONTACT' && this.status === 'offline') return Promise.reject(availability.refusal());
+    const actor = this.actor ?? this.wake(this.restingInput());
     this.sending = true;
     try {
-      this.actor.send(event);
+      actor.send(event);
     } finally {
       this.sending = false;
     }
+    // An event an offline sensor's machine ignores (a job change) leaves it at rest again.
+    this.restIfOffline();
     if (this.pending.length > 0) return this.flush(context);
     if (event.type === 'CONTACT') this.host.onQuietContact(this.sensorId);
     return NOTHING;
   }
 
   stop(): void {
+    if (this.actor === null) return;
     // Only its parent may stop an actor that has one.
     this.parent.send({ type: 'sensor.stop', actor: this.actor });
+    this.actor = null;
+    this.host.awake.count--;
+  }
+
+  private wake(input: SensorMachineInput): Actor<SensorMachine> {
+    const actor = createActor(this.host.machine, { input, parent: this.parent });
+    actor.on('*', this.host.route);
+    this.actor = actor;
+    this.host.awake.count++;
+    actor.start();
+    return actor;
+  }
+
+  /** What an actor woken from rest starts from: offline, with what the resting one knew. */
+  private restingInput(): SensorMachineInput {
+    const at = this.host.now();
+    return { sensorId: this.sensorId, offlineAfterMs: this.host.offlineAfterMs, resumeAs: 'offline', startedAt: at, lastContactAt: this.restingContactAt, jobId: null, clockSkewMs: this.restingClockSkewMs };
+  }
+
+  /** Lets the actor rest if its sensor is offline (and nothing is being sent to it). */
+  private restIfOffline(): void {
+    const actor = this.actor;
+    if (actor === null || this.sending) return;
+    const { value, context } = actor.getSnapshot();
+    if (statusOf(value) !== 'offline') return;
+    this.restingContactAt = context.lastContactAt;
+    this.restingClockSkewMs = context.clockSkewMs;
+    this.stop();
   }
 
   private flush(context: WriteContext): Promise<ModelEvent[]> {

@@ -107,4 +107,49 @@ describe('sensor supervisor', () => {
     const offline = (await store.readAll({ maxCount: 1000 })).filter((e) => e.type === 'SensorWentOffline');
     expect(offline.map((e) => e.data)).toEqual([{ sensorId: 'a', lastHeartbeatAt: new Date(checkpointedAt).toISOString(), at: new Date(bootAt + OFFLINE_AFTER_MS).toISOString(), thresholdMs: OFFLINE_AFTER_MS }]);
   });
+
+  it('an offline sensor\'s actor rests until its next contact wakes it, with the last contact and clock skew it had', async () => {
+    const { clock, supervisor, register, context, store } = setUp();
+    await register('a');
+    await register('b');
+    // a's clock runs 5 minutes ahead: recorded once.
+    await supervisor.send('a', { type: 'CONTACT', at: clock.now(), sensorTime: clock.now() + 300_000 }, context('a'));
+    const lastContact = clock.now();
+    expect(supervisor.awake).toBe(2);
+    clock.increment(OFFLINE_AFTER_MS);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(supervisor.awake).toBe(0);
+    expect(supervisor.live('a')).toEqual({ status: 'offline', lastContactAt: lastContact, jobId: null });
+    // A job change an offline sensor's machine ignores leaves it at rest.
+    await supervisor.send('a', { type: 'JOB_ENDED', jobId: 'j', at: clock.now(), outcome: 'succeeded' }, context('a'));
+    expect(supervisor.awake).toBe(0);
+    clock.increment(5_000);
+    const back = await supervisor.send('a', { type: 'CONTACT', at: clock.now(), sensorTime: clock.now() + 300_000 }, context('a'));
+    // Back online; the skew is the one already recorded, so it is not recorded again.
+    expect(back.map((e) => e.type)).toEqual(['SensorCameOnline']);
+    expect(supervisor.awake).toBe(1);
+    expect(supervisor.live('a')?.status).toBe('online');
+    // Woken, it keeps time as before: offline again one threshold after the contact.
+    clock.increment(OFFLINE_AFTER_MS);
+    await new Promise((resolve) => setImmediate(resolve));
+    const types = (await store.readAll({ maxCount: 1000 })).filter((e) => e.streamName === 'sensor-a').map((e) => e.type);
+    expect(types).toEqual(['SensorRegistered', 'SensorClockSkewObserved', 'SensorWentOffline', 'SensorCameOnline', 'SensorWentOffline']);
+    expect(supervisor.awake).toBe(0);
+  });
+
+  it('restores offline sensors at rest and connected ones awake', async () => {
+    const { clock, supervisor, register, context, states, writer } = setUp();
+    await register('a');
+    await register('b');
+    clock.increment(OFFLINE_AFTER_MS / 2);
+    await supervisor.send('b', { type: 'CONTACT', at: clock.now() }, context('b'));
+    clock.increment(OFFLINE_AFTER_MS / 2);
+    await new Promise((resolve) => setImmediate(resolve));
+    supervisor.stopAll();
+    const restarted = new SensorSupervisor({ writer, states, clock, offlineAfterMs: OFFLINE_AFTER_MS });
+    restarted.restoreAll(clock.now());
+    expect([restarted.size, restarted.awake]).toEqual([2, 1]);
+    expect(restarted.live('a')).toEqual({ status: 'offline', lastContactAt: T0, jobId: null });
+    expect(restarted.live('b')?.status).toBe('online');
+  });
 });

@@ -64,6 +64,8 @@ export class SensorSupervisor {
     const log = options.log ?? (() => {});
     this.host = {
       machine: createSensorMachine(options.clock),
+      offlineAfterMs: options.offlineAfterMs,
+      awake: { count: 0 },
       writer: options.writer,
       now: () => options.clock.now(),
       log,
@@ -72,13 +74,20 @@ export class SensorSupervisor {
     };
   }
 
+  /** Sensors held, each with its actor awake or at rest (see SensorMailbox). */
   get size(): number {
     return this.mailboxes.size;
   }
 
+  /** Sensor actors running now: those of the sensors that are not offline. */
+  get awake(): number {
+    return this.host.awake.count;
+  }
+
   /**
-   * Rebuilds an actor for every sensor of the write model. Connected sensors get a full
-   * threshold from `bootAt`: a restart must not declare the whole fleet offline.
+   * Rebuilds an actor for every sensor of the write model (an offline sensor's at rest).
+   * Connected sensors get a full threshold from `bootAt`: a restart must not declare the whole
+   * fleet offline.
    */
   restoreAll(bootAt: number): void {
     for (const sensor of this.options.states.all('sensor')) {

@@ -121,7 +121,8 @@ export class ServiceMetrics {
       return current ? read(current.app, current.ages) : fallback;
     };
     gauge('harborguard_ready', 'Whether the service has rebuilt its state and serves requests.', () => (this.getApp()?.ready ? 1 : 0));
-    gauge('harborguard_sensor_actors', 'Sensor actors running.', fromApp((app) => app.supervisor.size));
+    gauge('harborguard_sensor_actors', 'Sensor actors held, awake or at rest (one per sensor).', fromApp((app) => app.supervisor.size));
+    gauge('harborguard_sensor_actors_awake', 'Sensor actors running: those of sensors that are not offline (an offline sensor\'s actor rests until it calls).', fromApp((app) => app.supervisor.awake));
     gauge('harborguard_store_position', 'Global position of the last event this process wrote.', fromApp((app) => Number(app.writer.lastPosition ?? 0n)));
     gauge('harborguard_projection_position', 'Global position of the last event in the read models.', fromApp((app) => Number(app.projector.position ?? 0n)));
     gauge(
