@@ -45,7 +45,8 @@ const TIMER_ACTOR = { kind: 'system', id: 'liveness-timer' } as const;
  */
 export class SensorMailbox {
   private actor: Actor<SensorMachine> | null = null;
-  private pending: DomainEvent[] = [];
+  /** Emitted and not yet handed to the writer; null while there are none (a fleet holds a million mailboxes). */
+  private pending: DomainEvent[] | null = null;
   private sending = false;
   /**
    * The latest heartbeat of a connected sensor not yet passed to the machine: it changes nothing
@@ -83,7 +84,7 @@ export class SensorMailbox {
   /** Something this sensor's actor emitted. */
   emitted(event: SensorEmitted): void {
     if (event.type === 'LATER_CONTACT_REQUESTED') return this.passLaterContact(event.since);
-    this.pending.push(event);
+    (this.pending ??= []).push(event);
     // Emitted outside send(): the offline timer fired.
     if (!this.sending) {
       const context: WriteContext = { orgId: this.orgId, actor: TIMER_ACTOR, at: this.host.now() };
@@ -145,7 +146,7 @@ export class SensorMailbox {
     }
     // An event an offline sensor's machine ignores (a job change) leaves it at rest again.
     this.restIfOffline();
-    if (this.pending.length > 0) return this.flush(context);
+    if (this.pending !== null) return this.flush(context);
     if (event.type === 'CONTACT') this.host.onQuietContact(this.sensorId);
     return NOTHING;
   }
@@ -185,8 +186,8 @@ export class SensorMailbox {
   }
 
   private flush(context: WriteContext): Promise<ModelEvent[]> {
-    const events = this.pending;
-    this.pending = [];
+    const events = this.pending ?? [];
+    this.pending = null;
     return this.host.writer.append(sensorStream(this.sensorId), events, context);
   }
 }

@@ -2,10 +2,13 @@ import { decidersByKind, type StateOf } from '../domain/deciders.js';
 import type { Evolving } from '../domain/decider.js';
 import type { ModelEvent } from '../domain/model-event.js';
 import { streamKind, type StreamKind } from '../domain/streams.js';
+import type { SensorState } from '../domain/sensor.js';
+import { SharedValues } from './shared-values.js';
 
 interface Entry {
   state: unknown;
-  revision: bigint;
+  /** A number rather than a bigint: one object less per stream, and revisions stay far below 2^53. */
+  revision: number;
 }
 
 export type StateListener = (event: ModelEvent, kind: StreamKind, before: unknown, after: unknown) => void;
@@ -18,6 +21,8 @@ export type StateListener = (event: ModelEvent, kind: StreamKind, before: unknow
 export class StreamStates {
   private readonly byKind = new Map<StreamKind, Map<string, Entry>>();
   private readonly listeners: StateListener[] = [];
+  /** Sensors' capability lists and scanner versions, one copy of each value that sensors report alike. */
+  private readonly details = new SharedValues();
 
   /** Told of every state change, after it is made: write-side indexes follow the states this way. */
   onChange(listener: StateListener): void {
@@ -33,11 +38,13 @@ export class StreamStates {
     const before = known ? known.state : decider.initialState();
     // Events in the store were checked against the catalog when they were appended.
     const after = decider.evolve(before, event as unknown as Evolving);
+    if (kind === 'sensor') this.shareDetails(before as SensorState, after as SensorState);
+    const revision = Number(event.revision);
     if (known) {
       known.state = after;
-      known.revision = event.revision;
+      known.revision = revision;
     } else {
-      streams.set(event.streamName, { state: after, revision: event.revision });
+      streams.set(event.streamName, { state: after, revision });
     }
     for (const listener of this.listeners) listener(event, kind, before, after);
   }
@@ -51,7 +58,7 @@ export class StreamStates {
   revision(streamName: string): bigint | 'no_stream' {
     const kind = streamKind(streamName);
     const entry = kind === null ? undefined : this.byKind.get(kind)?.get(streamName);
-    return entry === undefined ? 'no_stream' : entry.revision;
+    return entry === undefined ? 'no_stream' : BigInt(entry.revision);
   }
 
   state<K extends StreamKind>(kind: K, streamName: string): StateOf<K> {
@@ -62,6 +69,17 @@ export class StreamStates {
   /** The current state of every stream of a kind. */
   *all<K extends StreamKind>(kind: K): IterableIterator<NonNullable<StateOf<K>>> {
     for (const entry of this.byKind.get(kind)?.values() ?? []) if (entry.state !== null) yield entry.state as NonNullable<StateOf<K>>;
+  }
+
+  /**
+   * A new state holds the shared copy of a detail value it brought (registration, details
+   * changed). The state was made by this `apply` and nobody else holds it yet, and states are
+   * never changed in place after, so sharing cannot leak a change from one sensor to another.
+   */
+  private shareDetails(before: SensorState, after: SensorState): void {
+    if (after === null || after === before) return;
+    if (after.capabilities !== before?.capabilities) after.capabilities = this.details.share(after.capabilities);
+    if (after.scannerVersions !== before?.scannerVersions) after.scannerVersions = this.details.share(after.scannerVersions);
   }
 
   private streamsOf(kind: StreamKind): Map<string, Entry> {

@@ -3,7 +3,7 @@ import type { ModelEvent } from '../domain/model-event.js';
 import { CLOCK_SKEW_TOLERANCE_MS } from '../domain/sensor-machine.js';
 import { defineProjection, type ProjectionContext } from './projection.js';
 import { recordsOf, type Sensor } from './records.js';
-import { SharedValues } from './shared-values.js';
+import { SharedValues } from '../core/shared-values.js';
 import { SortedIndex } from './sorted-index.js';
 
 /** What the indexes of a sensor depend on. */

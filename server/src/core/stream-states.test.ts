@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelEvent } from '../domain/model-event.js';
+import { StreamStates } from './stream-states.js';
+
+const at = '2026-11-30T10:00:00.000Z';
+const event = (streamName: string, revision: bigint, type: string, data: unknown): ModelEvent => ({ streamName, revision, type, data, metadata: { occurredAt: at } });
+const registered = (sensorId: string) =>
+  event(`sensor-${sensorId}`, 0n, 'SensorRegistered', {
+    sensorId,
+    orgId: 'default',
+    apiKeyId: 'k1',
+    autoCreated: false,
+    name: sensorId,
+    hostname: 'h',
+    version: '1.0.0',
+    os: 'linux',
+    arch: 'amd64',
+    capabilities: ['scan', 'sbom'],
+    scannerVersions: { trivy: '0.50.0' },
+  });
+
+describe('the write model', () => {
+  it('gives each stream the revision of its last event', () => {
+    const states = new StreamStates();
+    states.apply(registered('a'));
+    states.apply(event('sensor-a', 1n, 'SensorWentOffline', { sensorId: 'a', lastHeartbeatAt: at, at, thresholdMs: 120_000 }));
+    expect(states.revision('sensor-a')).toBe(1n);
+    expect(states.revision('sensor-b')).toBe('no_stream');
+  });
+
+  it('keeps details that sensors report alike once, and a change to one sensor never reaches another', () => {
+    const states = new StreamStates();
+    states.apply(registered('a'));
+    states.apply(registered('b'));
+    const a = states.state('sensor', 'sensor-a')!;
+    const b = states.state('sensor', 'sensor-b')!;
+    expect(a.capabilities).toBe(b.capabilities);
+    states.apply(event('sensor-a', 1n, 'SensorDetailsChanged', { sensorId: 'a', changes: { capabilities: ['scan'], scannerVersions: { trivy: '0.51.0' } } }));
+    expect(states.state('sensor', 'sensor-a')).toMatchObject({ capabilities: ['scan'], scannerVersions: { trivy: '0.51.0' } });
+    expect(states.state('sensor', 'sensor-b')).toMatchObject({ capabilities: ['scan', 'sbom'], scannerVersions: { trivy: '0.50.0' } });
+  });
+});
