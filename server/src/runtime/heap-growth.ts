@@ -1,47 +1,64 @@
+import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 
 /**
- * How far the old generation may grow past what the last full collection kept before the next
- * one, once the heap is large: 15 %. Left to itself, V8 lets a heap whose limit is large (the
- * launcher gives it most of the machine) grow up to four times the live set between
- * collections, so a large fleet's resident memory is mostly garbage waiting. The heap limit
- * stays as it is: a fleet that fits is never stopped by this, only collected more often.
+ * How much garbage a large heap may gather between full collections: about this many bytes,
+ * whatever the heap's size. Left to itself, V8 lets a heap whose limit is large (the launcher
+ * gives it most of the machine) grow to several times its live set between collections, so a
+ * large fleet's resident memory would be mostly garbage waiting. Bounded as a share of the live
+ * set instead, a large heap would be collected after a few hundred MB of garbage, and each full
+ * collection marks the whole live set: on two busy cores that is most of a second per GiB live
+ * spent on the event loop's thread, so collecting often costs the liveness timers their
+ * precision. A fixed amount keeps both in check.
  */
-export const HEAP_GROWING_PERCENT = 15;
+export const GARBAGE_ALLOWANCE_BYTES = 2 ** 30;
+/** The bound never goes below this share of the live set (a very large heap still gets room). */
+export const MIN_GROWTH_PERCENT = 15;
 /**
- * Below this much heap in use V8 keeps its own sizing: the garbage a small fleet leaves is small
+ * Below this much live heap V8 keeps its own sizing: the garbage a small fleet leaves is small
  * in bytes, and collecting it more often would cost every request CPU time.
  */
 export const LARGE_HEAP_BYTES = 2 ** 30;
-const CHECK_EVERY_MS = 5_000;
+
+/** The growth bound for a live set: a whole percentage, or 0 for V8's own sizing. */
+export function growthPercentFor(liveBytes: number): number {
+  if (liveBytes < LARGE_HEAP_BYTES) return 0;
+  return Math.max(MIN_GROWTH_PERCENT, Math.ceil((100 * GARBAGE_ALLOWANCE_BYTES) / liveBytes));
+}
 
 export interface HeapGrowthOptions {
-  percent?: number;
-  fromBytes?: number;
-  /** Heap in use now, in bytes. */
+  /** Heap in use now, in bytes: right after a full collection, the live set. */
   usedBytes?: () => number;
   setFlags?: (flags: string) => void;
+  /** Calls `listener` after every full collection; returns how to stop. */
+  onFullCollection?: (listener: () => void) => () => void;
+}
+
+function afterEachFullCollection(listener: () => void): () => void {
+  const observer = new PerformanceObserver((list) => {
+    const entries = list.getEntries() as (PerformanceEntry & { detail?: { kind?: number } })[];
+    if (entries.some((entry) => entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) listener();
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return () => observer.disconnect();
 }
 
 /**
  * Called once the service is ready (start-up keeps V8's own sizing: the rebuild builds the whole
- * fleet at once, and a small factor there would mean a full collection at every seventh of
- * growth). Bounds the heap's growth as soon as the heap in use reaches `fromBytes`, then stops
- * looking.
+ * fleet at once). After every full collection, sets V8's heap growing factor for the live set
+ * it left (see growthPercentFor), changing the flag only when the bound changes. Returns how to
+ * stop watching.
  */
-export function keepHeapNearLiveSet(options: HeapGrowthOptions = {}): void {
-  const percent = options.percent ?? HEAP_GROWING_PERCENT;
-  if (!Number.isInteger(percent) || percent <= 0) throw new RangeError(`heap growth must be a positive whole percentage (got ${percent})`);
-  const fromBytes = options.fromBytes ?? LARGE_HEAP_BYTES;
+export function keepHeapNearLiveSet(options: HeapGrowthOptions = {}): () => void {
   const usedBytes = options.usedBytes ?? (() => getHeapStatistics().used_heap_size);
   const setFlags = options.setFlags ?? setFlagsFromString;
-  const bound = (): boolean => {
-    if (usedBytes() < fromBytes) return false;
+  let current = 0;
+  const adjust = () => {
+    const percent = growthPercentFor(usedBytes());
+    if (percent === current) return;
     setFlags(`--heap-growing-percent=${percent}`);
-    return true;
+    current = percent;
   };
-  if (bound()) return;
-  // Unref'd: looking never keeps the process alive.
-  const timer = setInterval(() => bound() && clearInterval(timer), CHECK_EVERY_MS);
-  timer.unref();
+  adjust();
+  return (options.onFullCollection ?? afterEachFullCollection)(adjust);
 }
