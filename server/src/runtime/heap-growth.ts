@@ -14,15 +14,16 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 export const GARBAGE_ALLOWANCE_BYTES = 2 ** 30;
 /** The bound never goes below this share of the live set (a very large heap still gets room). */
 export const MIN_GROWTH_PERCENT = 15;
-/**
- * Below this much live heap V8 keeps its own sizing: the garbage a small fleet leaves is small
- * in bytes, and collecting it more often would cost every request CPU time.
- */
-export const LARGE_HEAP_BYTES = 2 ** 30;
+/** V8 lets a heap grow to at most this many times its live set between full collections. */
+const V8_MAX_GROWING_FACTOR = 4;
 
-/** The growth bound for a live set: a whole percentage, or 0 for V8's own sizing. */
+/**
+ * The growth bound for a live set: a whole percentage, or 0 for V8's own sizing while even its
+ * largest growth would gather no more than the allowance (a small fleet, whose garbage is small
+ * in bytes: collecting it more often would cost every request CPU time).
+ */
 export function growthPercentFor(liveBytes: number): number {
-  if (liveBytes < LARGE_HEAP_BYTES) return 0;
+  if (liveBytes * (V8_MAX_GROWING_FACTOR - 1) <= GARBAGE_ALLOWANCE_BYTES) return 0;
   return Math.max(MIN_GROWTH_PERCENT, Math.ceil((100 * GARBAGE_ALLOWANCE_BYTES) / liveBytes));
 }
 
