@@ -88,7 +88,7 @@ describe('graceful shutdown', () => {
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
     const answer = await held.finish();
     expect(answer).toEqual({ status: 200, connection: 'close' });
-    expect(await server.exited).toBe(0);
+    expect(await server.exited, server.output()).toBe(0);
     expect(server.output()).toMatch(/stopped: requests answered/);
   });
 
@@ -106,7 +106,7 @@ describe('graceful shutdown', () => {
     );
     await Promise.race(burst);
     first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    expect(await first.exited, first.output()).toBe(0);
     const acknowledged = (await Promise.all(burst)).filter((id): id is string => id !== null);
 
     const { events: stored, checkpoint } = await onDisk(dataDir);

@@ -59,6 +59,9 @@ export class WriterThread {
     this.#worker.on('error', (error: unknown) => this.#died(error instanceof Error ? error.message : String(error)));
     this.exited = new Promise((resolve) =>
       this.#worker.once('exit', () => {
+        // The thread's last replies (a save done, then the close) may still be queued on the port
+        // when its exit is heard: taken first, a save it finished is not counted as lost.
+        this.settled();
         this.#died('the writer thread exited');
         live.delete(this);
         resolve();
