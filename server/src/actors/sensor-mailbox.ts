@@ -56,17 +56,20 @@ export class SensorMailbox {
   /** While the actor rests: its last contact and recorded clock skew. */
   private restingContactAt: number;
   private restingClockSkewMs: number | null;
+  /** What the actor starts from, kept until `start`. */
+  private input: SensorMachineInput | null;
 
   constructor(
     readonly sensorId: string,
     readonly orgId: string,
-    private input: SensorMachineInput | null,
+    input: SensorMachineInput,
     /** One of the supervisor's parent actors: its system (timers, clock) is shared with its other sensor actors. */
     private readonly parent: AnyActorRef,
     private readonly host: MailboxHost,
   ) {
-    this.restingContactAt = input?.lastContactAt ?? input?.startedAt ?? Number.NEGATIVE_INFINITY;
-    this.restingClockSkewMs = input?.clockSkewMs ?? null;
+    this.input = input;
+    this.restingContactAt = input.lastContactAt ?? input.startedAt;
+    this.restingClockSkewMs = input.clockSkewMs ?? null;
   }
 
   /** Starts the actor (a sensor restored offline starts at rest); its supervisor routes what it emits to this mailbox from then on. */
@@ -74,11 +77,6 @@ export class SensorMailbox {
     const input = this.input;
     this.input = null;
     if (input !== null && input.resumeAs !== 'offline') this.wake(input);
-  }
-
-  /** Whether the sensor's actor is running (an offline sensor's rests). */
-  get awake(): boolean {
-    return this.actor !== null;
   }
 
   /** Something this sensor's actor emitted. */
