@@ -37,6 +37,18 @@ describe('hash chain written by the event writer', () => {
     expect(await verifyChain(store)).toMatchObject({ intact: true });
   });
 
+  it('chains to the head another writer left, once a conflict made it read the stream again', async () => {
+    const store = new InMemoryEventStore();
+    const first = new EventWriter(store, new StreamStates());
+    const second = new EventWriter(store, new StreamStates());
+    await first.append('registry-a', [created('a')], context(1_000));
+    // The second writer has not seen the stream: its first try expects none and conflicts.
+    await second.decideAndAppend('registry-a', () => [deleted('a')], context(2_000));
+    const [creation, deletion] = await everything(store);
+    expect(linkOf(deletion!.metadata)!.prev).toBe(linkOf(creation!.metadata)!.hash);
+    expect(await verifyChain(store)).toMatchObject({ intact: true });
+  });
+
   it('writes version 2 links, readable from the stored text as parsing reads them', async () => {
     const log = new InMemoryEventLog();
     const writer = new EventWriter(new InMemoryEventStore(log), new StreamStates());

@@ -1,5 +1,4 @@
 import { hash } from 'node:crypto';
-import type { EventStore } from '@harborguard/eventstore';
 
 /**
  * Tamper evidence, kept above the store port so it works the same on every store: each event's
@@ -109,38 +108,4 @@ export function linkOf(metadata: Record<string, unknown>): ChainLink | undefined
   const chain = metadata['chain'] as (Partial<ChainLink> & { v?: unknown }) | undefined;
   if (chain === null || typeof chain !== 'object' || typeof chain.hash !== 'string' || !(chain.prev === null || typeof chain.prev === 'string')) return undefined;
   return { prev: chain.prev, hash: chain.hash, version: chain.v === 2 ? 2 : 1 };
-}
-
-/** Heads kept in memory; a stream not among them is looked up in the store (its last event). */
-const MAX_HEADS = 100_000;
-
-/**
- * The hash of each stream's newest event, for the writer to chain the next one to. Callers
- * hold the stream's turn (appends to one stream are serialized), so a head never races.
- */
-export class ChainHeads {
-  private readonly heads = new Map<string, string | null>();
-
-  constructor(private readonly store: EventStore) {}
-
-  async head(streamName: string): Promise<string | null> {
-    const known = this.heads.get(streamName);
-    if (known !== undefined) return known;
-    const [last] = await this.store.readStream(streamName, { direction: 'backwards', fromRevision: 'end', maxCount: 1 });
-    const head = last ? (linkOf(last.metadata)?.hash ?? null) : null;
-    this.remember(streamName, head);
-    return head;
-  }
-
-  remember(streamName: string, head: string | null): void {
-    this.heads.delete(streamName);
-    this.heads.set(streamName, head);
-    // Oldest first out: a Map iterates in insertion order.
-    if (this.heads.size > MAX_HEADS) this.heads.delete(this.heads.keys().next().value!);
-  }
-
-  /** After a failed or conflicting append, the store is asked again. */
-  forget(streamName: string): void {
-    this.heads.delete(streamName);
-  }
 }

@@ -5,7 +5,7 @@ import type { ActorRef, DomainEvent, EventMetadata } from '@harborguard/shared';
 import { modelEventOf, type ModelEvent } from '../domain/model-event.js';
 import { AppError } from '../domain/errors.js';
 import { KeyedSerializer } from './keyed-serializer.js';
-import { ChainHeads, chainEvent } from './event-chain.js';
+import { chainEvent } from './event-chain.js';
 import type { StreamStates } from './stream-states.js';
 import { systemClock } from './clock.js';
 import { StoreAvailability } from './store-availability.js';
@@ -33,8 +33,6 @@ const CONFLICT_ATTEMPTS = 3;
 export class EventWriter {
   private readonly streams = new KeyedSerializer();
   private readonly listeners: StoredListener[] = [];
-  /** Each stream's newest hash: every event appended is chained to it (see `event-chain.ts`). */
-  private readonly heads: ChainHeads;
   /** Whether the store takes writes, and the way back when it does not; HarborGuard gives it its clock. */
   availability: StoreAvailability;
   /** Global position of the last event this writer stored: reads wait for projections to reach it. */
@@ -54,7 +52,6 @@ export class EventWriter {
     private readonly states: StreamStates,
     private readonly log: (line: string) => void = () => {},
   ) {
-    this.heads = new ChainHeads(store);
     this.availability = new StoreAvailability({ clock: systemClock, ping: () => store.ping(), log });
   }
 
@@ -112,7 +109,6 @@ export class EventWriter {
       try {
         return await this.write(streamName, events, context, true);
       } catch (error) {
-        this.heads.forget(streamName);
         throw error instanceof WrongExpectedVersion ? conflict(streamName) : error;
       }
     });
@@ -144,7 +140,6 @@ export class EventWriter {
         try {
           return await this.write(streamName, events, context, keep);
         } catch (error) {
-          this.heads.forget(streamName);
           if (!(error instanceof WrongExpectedVersion)) throw error;
           if (attempt === CONFLICT_ATTEMPTS) throw conflict(streamName);
           await this.reload(streamName);
@@ -198,7 +193,7 @@ export class EventWriter {
           await availability.turn();
         }
         try {
-          toAppend ??= await this.chained(streamName, expectedRevision === 'no_stream' ? 0n : expectedRevision + 1n, events, metadata);
+          toAppend ??= this.chained(streamName, expectedRevision === 'no_stream' ? 0n : expectedRevision + 1n, events, metadata);
           const result = await this.store.appendToStream(streamName, toAppend, { expectedRevision });
           availability.answered();
           return this.stored(streamName, toAppend, result, started);
@@ -221,7 +216,6 @@ export class EventWriter {
     this.appendObserver?.((performance.now() - started) / 1000, toAppend.length);
     const first = result.nextExpectedRevision - BigInt(toAppend.length - 1);
     const stored = toAppend.map((event, index) => ({ streamName, revision: first + BigInt(index), type: event.type, data: event.data, metadata: event.metadata }));
-    this.heads.remember(streamName, toAppend.at(-1)!.metadata.chain.hash);
     for (const event of stored) this.states.apply(event);
     this.announce(stored);
     return stored;
@@ -250,8 +244,9 @@ export class EventWriter {
   }
 
   /** The events to append, each carrying its link in the stream's hash chain. */
-  private async chained(streamName: string, firstRevision: bigint, events: DomainEvent[], metadata: EventMetadata) {
-    let prev = await this.heads.head(streamName);
+  private chained(streamName: string, firstRevision: bigint, events: DomainEvent[], metadata: EventMetadata) {
+    // The write model's head, like its revision: as of the last event of the stream it took in.
+    let prev = this.states.chainHead(streamName);
     return events.map((event, index) => {
       const id = randomUUID();
       const content = { streamName, revision: firstRevision + BigInt(index), id, type: event.type, data: event.data, metadata };
@@ -272,7 +267,7 @@ export class EventWriter {
   }
 }
 
-type ChainedEvent = Awaited<ReturnType<EventWriter['chained']>>[number];
+type ChainedEvent = ReturnType<EventWriter['chained']>[number];
 
 function isSystem(context: WriteContext): boolean {
   return context.actor.kind === 'system';

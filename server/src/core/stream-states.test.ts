@@ -39,4 +39,19 @@ describe('the write model', () => {
     expect(states.state('sensor', 'sensor-a')).toMatchObject({ capabilities: ['scan'], scannerVersions: { trivy: '0.51.0' } });
     expect(states.state('sensor', 'sensor-b')).toMatchObject({ capabilities: ['scan', 'sbom'], scannerVersions: { trivy: '0.50.0' } });
   });
+
+  it("keeps each stream's chain head: the hash of its last event, none for a new stream or after it is forgotten", () => {
+    const states = new StreamStates();
+    const chained = (e: ModelEvent, prev: string | null, hash: string): ModelEvent => ({ ...e, metadata: { ...e.metadata, chain: { v: 2, prev, hash } } });
+    states.apply(chained(registered('a'), null, 'h0'));
+    expect(states.chainHead('sensor-a')).toBe('h0');
+    states.apply(chained(event('sensor-a', 1n, 'SensorWentOffline', { sensorId: 'a', lastHeartbeatAt: at, at, thresholdMs: 120_000 }), 'h0', 'h1'));
+    expect(states.chainHead('sensor-a')).toBe('h1');
+    expect(states.chainHead('sensor-b')).toBeNull();
+    // An event written before the chain existed carries none: the next one starts it.
+    states.apply(event('sensor-a', 2n, 'SensorCameOnline', { sensorId: 'a', at, from: 'offline' }));
+    expect(states.chainHead('sensor-a')).toBeNull();
+    states.forget('sensor-a');
+    expect(states.chainHead('sensor-a')).toBeNull();
+  });
 });

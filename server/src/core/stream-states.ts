@@ -4,19 +4,23 @@ import type { ModelEvent } from '../domain/model-event.js';
 import { streamKind, type StreamKind } from '../domain/streams.js';
 import type { SensorState } from '../domain/sensor.js';
 import { SharedValues } from './shared-values.js';
+import { linkOf } from './event-chain.js';
 
 interface Entry {
   state: unknown;
   /** A number rather than a bigint: one object less per stream, and revisions stay far below 2^53. */
   revision: number;
+  /** The hash of the stream's last event, which its next event chains to; null when that event carries no chain. */
+  chainHead: string | null;
 }
 
 export type StateListener = (event: ModelEvent, kind: StreamKind, before: unknown, after: unknown) => void;
 
 /**
- * The write model: every stream's state as its decider evolves it, with the stream's revision
- * (the expected revision of its next append). Fed with each event once stored, and with the
- * whole log at start.
+ * The write model: every stream's state as its decider evolves it, with what its next append
+ * needs: the stream's revision (the expected revision) and its chain head (the hash the next
+ * event links to, see `event-chain.ts`). Fed with each event once stored, and with the whole
+ * log at start.
  */
 export class StreamStates {
   private readonly byKind = new Map<StreamKind, Map<string, Entry>>();
@@ -40,11 +44,13 @@ export class StreamStates {
     const after = decider.evolve(before, event as unknown as Evolving);
     if (kind === 'sensor') this.shareDetails(before as SensorState, after as SensorState);
     const revision = Number(event.revision);
+    const chainHead = linkOf(event.metadata)?.hash ?? null;
     if (known) {
       known.state = after;
       known.revision = revision;
+      known.chainHead = chainHead;
     } else {
-      streams.set(event.streamName, { state: after, revision });
+      streams.set(event.streamName, { state: after, revision, chainHead });
     }
     for (const listener of this.listeners) listener(event, kind, before, after);
   }
@@ -59,6 +65,16 @@ export class StreamStates {
     const kind = streamKind(streamName);
     const entry = kind === null ? undefined : this.byKind.get(kind)?.get(streamName);
     return entry === undefined ? 'no_stream' : BigInt(entry.revision);
+  }
+
+  /**
+   * The hash the stream's next event chains to: its last event's, or null for a new stream (or
+   * one whose last event is unchained). Streams of no known kind are not kept here; the writer
+   * appends to those only as new streams.
+   */
+  chainHead(streamName: string): string | null {
+    const kind = streamKind(streamName);
+    return (kind === null ? undefined : this.byKind.get(kind)?.get(streamName))?.chainHead ?? null;
   }
 
   state<K extends StreamKind>(kind: K, streamName: string): StateOf<K> {
