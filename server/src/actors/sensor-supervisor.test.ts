@@ -8,13 +8,13 @@ import { SensorSupervisor } from './sensor-supervisor.js';
 const OFFLINE_AFTER_MS = 120_000;
 const T0 = Date.parse('2026-11-27T10:00:00Z');
 
-function setUp() {
+function setUp(sensorsPerParent?: number) {
   const clock = new SimulatedClock();
   clock.set(T0);
   const store = new InMemoryEventStore();
   const states = new StreamStates();
   const writer = new EventWriter(store, states);
-  const supervisor = new SensorSupervisor({ writer, states, clock, offlineAfterMs: OFFLINE_AFTER_MS });
+  const supervisor = new SensorSupervisor({ writer, states, clock, offlineAfterMs: OFFLINE_AFTER_MS, sensorsPerParent });
   const context = (sensorId: string) => ({ orgId: 'default', actor: { kind: 'sensor' as const, id: sensorId }, at: clock.now() });
   const register = async (sensorId: string) => {
     await writer.append(
@@ -35,7 +35,7 @@ function setUp() {
 
 describe('sensor supervisor', () => {
   it('runs sensor actors of different parents on one clock: each goes offline at its own deadline', async () => {
-    const { clock, supervisor, register, context, wentOffline } = setUp();
+    const { clock, supervisor, register, context, wentOffline } = setUp(1);
     await register('a');
     clock.increment(10_000);
     await register('b');

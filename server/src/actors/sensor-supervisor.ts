@@ -13,6 +13,8 @@ export interface SupervisorOptions {
   clock: Clock;
   offlineAfterMs: number;
   log?: (line: string) => void;
+  /** Sensor actors that share one parent (and its system); SENSORS_PER_PARENT unless given. */
+  sensorsPerParent?: number;
 }
 
 /**
@@ -41,15 +43,22 @@ const supervisorMachine = setup({
   },
 });
 
-const PARENT_SHARDS = 1024;
+/**
+ * Sensors per parent actor. Stopping an actor makes XState enumerate every timer of its system
+ * (an object it adds to and deletes from, so enumeration is slow), and an offline sensor's actor
+ * is stopped each time: a bound here keeps that cost the same at any fleet size. A parent and its
+ * system cost about 4 KiB, some 30 bytes per sensor.
+ */
+const SENSORS_PER_PARENT = 128;
 
 /** Owns every sensor actor: creates them, routes requests to them, stops them. */
 export class SensorSupervisor {
   private readonly mailboxes = new Map<string, SensorMailbox>();
   /**
-   * Sensor actors are spread over up to PARENT_SHARDS parents, created as needed: stopping an
-   * actor makes XState scan every timer of its system, so one system for the whole fleet would
-   * make each sensor deletion (and shutdown) cost in proportion to the fleet.
+   * Sensor actors are spread over parents, SENSORS_PER_PARENT to each in the order they are
+   * started, a parent created when the last one is full: one system for the whole fleet would make
+   * each stop (an offline sensor's actor resting, a deletion, the shutdown) cost in proportion to
+   * the fleet.
    */
   private readonly parents: Actor<typeof supervisorMachine>[] = [];
   private spawned = 0;
@@ -182,9 +191,9 @@ export class SensorSupervisor {
     return mailbox;
   }
 
-  /** Round robin over the parents: each system keeps about fleet / PARENT_SHARDS timers. */
+  /** The parent of the next sensor actor: each system keeps the timers of at most that many sensors. */
   private nextParent(): Actor<typeof supervisorMachine> {
-    const index = this.spawned++ % PARENT_SHARDS;
+    const index = Math.floor(this.spawned++ / (this.options.sensorsPerParent ?? SENSORS_PER_PARENT));
     let parent = this.parents[index];
     if (parent === undefined) {
       parent = createActor(supervisorMachine, { input: { log: this.host.log }, clock: this.options.clock });
