@@ -26,8 +26,8 @@ describe('heap size chosen at start', () => {
   });
 
   it('gives a large heap larger semi-spaces and leaves a small one as V8 sizes it', () => {
-    expect(heapOptions(18_079)).toEqual(['--max-old-space-size=18079', '--max-semi-space-size=64']);
-    expect(heapOptions(4_096)).toEqual(['--max-old-space-size=4096', '--max-semi-space-size=64']);
+    expect(heapOptions(18_079)).toEqual(['--max-old-space-size=18079', '--max-semi-space-size=128']);
+    expect(heapOptions(4_096)).toEqual(['--max-old-space-size=4096', '--max-semi-space-size=128']);
     expect(heapOptions(4_095)).toEqual(['--max-old-space-size=4095']);
     expect(heapOptions(48)).toEqual(['--max-old-space-size=48']);
   });
