@@ -52,6 +52,19 @@ export async function forEachConcurrently(count: number, concurrency: number, ta
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
+/**
+ * One heartbeat from each of the first `count` sensors of `ids`, `concurrency` at a time (an
+ * offline sensor's heartbeat brings it back); returns how many were answered `online`.
+ */
+export async function heartbeatEach(client: JsonClient, apiKey: string, ids: string[], count: number, concurrency: number, onProgress?: (done: number) => void): Promise<number> {
+  let online = 0;
+  await forEachConcurrently(count, concurrency, async (n) => {
+    const ack = (await client.ok('POST', '/api/agent/heartbeat', { agentId: ids[n], status: 'idle', activeScans: 0, uptimeSeconds: 60 }, `Bearer ${apiKey}`)) as { status?: string };
+    if (ack.status === 'online') online++;
+  }, onProgress, 100_000);
+  return online;
+}
+
 export interface StatusCounts {
   total: number;
   online: number;

@@ -17,7 +17,7 @@ import { dirname } from 'node:path';
 import { createApiKey, registerFleet } from './heartbeat/http.js';
 import { InspectorSession } from './heartbeat/inspector.js';
 import { makeTempDir } from './heartbeat/processes.js';
-import { forEachConcurrently, serviceChildPid, summaryWhen } from './fleet-helpers.js';
+import { heartbeatEach, serviceChildPid, summaryWhen } from './fleet-helpers.js';
 import { CONCURRENCY, build, fmt, log, since, start } from './fleet-service.js';
 
 const sensors = Number(process.argv[2] ?? 300_000);
@@ -68,9 +68,7 @@ try {
     await inspector.call('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   }
   const began = performance.now();
-  await forEachConcurrently(sensors, CONCURRENCY, async (n) => {
-    await service.client.ok('POST', '/api/agent/heartbeat', { agentId: ids[n], status: 'idle', activeScans: 0, uptimeSeconds: 60 }, `Bearer ${apiKey}`);
-  });
+  await heartbeatEach(service.client, apiKey, ids, sensors, CONCURRENCY);
   log(`${fmt(sensors)} came back in ${fmt(since(began), 1)} s`);
   await summaryWhen(service.client, adminToken, (counts) => counts.offline === sensors, 'all offline again', WAIT_MS);
   const { profile } = (await inspector.call(kind === 'cpu' ? 'Profiler.stop' : 'HeapProfiler.stopSampling')) as { profile: CpuProfile };

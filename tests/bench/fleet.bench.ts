@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { JsonClient, createApiKey, liveActors, registerFleet } from './heartbeat/http.js';
 import { machineInfo } from './heartbeat/machine.js';
 import { makeTempDir, removeTempDir } from './heartbeat/processes.js';
-import { forEachConcurrently, measureTable, summary, summaryWhen, type StatusCounts } from './fleet-helpers.js';
+import { heartbeatEach, measureTable, summary, summaryWhen, type StatusCounts } from './fleet-helpers.js';
 import { CONCURRENCY, ROOT, build, fmt, kill9, log, mib, since, start, type Service } from './fleet-service.js';
 import { describeLag, describeTimeline, offlineLag, type OfflineLag } from './offline-lag.js';
 import { runUnderLoad, underLoadCommand } from './fleet-under-load.js';
@@ -40,15 +40,9 @@ const OFFLINE_AFTER_MS = 30_000;
 const RESTART_OFFLINE_AFTER_MS = 15 * 60_000;
 const COMEBACK_SHARE = 100;
 
-/** Heartbeats sensors `from..to-1`; returns how many were answered `online`. */
-async function heartbeat(client: JsonClient, apiKey: string, ids: string[], count: number): Promise<number> {
-  let online = 0;
-  await forEachConcurrently(count, CONCURRENCY, async (n) => {
-    const ack = (await client.ok('POST', '/api/agent/heartbeat', { agentId: ids[n], status: 'idle', activeScans: 0, uptimeSeconds: 60 }, `Bearer ${apiKey}`)) as { status?: string };
-    if (ack.status === 'online') online++;
-  }, (done) => log(`  ${fmt(done)} heartbeats`), 100_000);
-  return online;
-}
+/** One heartbeat from each of the first `count` sensors; returns how many were answered `online`. */
+const heartbeat = (client: JsonClient, apiKey: string, ids: string[], count: number): Promise<number> =>
+  heartbeatEach(client, apiKey, ids, count, CONCURRENCY, (done) => log(`  ${fmt(done)} heartbeats`));
 
 const onceEach = (wave: OfflineLag) => wave.sensors === SENSORS && wave.repeated === 0;
 const missedOrDoubled = (wave: OfflineLag) => `${fmt(SENSORS - wave.sensors)} missed, ${fmt(wave.repeated)} doubled`;

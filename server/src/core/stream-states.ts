@@ -62,8 +62,7 @@ export class StreamStates {
   }
 
   revision(streamName: string): bigint | 'no_stream' {
-    const kind = streamKind(streamName);
-    const entry = kind === null ? undefined : this.byKind.get(kind)?.get(streamName);
+    const entry = this.entry(streamName);
     return entry === undefined ? 'no_stream' : BigInt(entry.revision);
   }
 
@@ -73,8 +72,7 @@ export class StreamStates {
    * appends to those only as new streams.
    */
   chainHead(streamName: string): string | null {
-    const kind = streamKind(streamName);
-    return (kind === null ? undefined : this.byKind.get(kind)?.get(streamName))?.chainHead ?? null;
+    return this.entry(streamName)?.chainHead ?? null;
   }
 
   state<K extends StreamKind>(kind: K, streamName: string): StateOf<K> {
@@ -96,6 +94,11 @@ export class StreamStates {
     if (after === null || after === before) return;
     if (after.capabilities !== before?.capabilities) after.capabilities = this.details.share(after.capabilities);
     if (after.scannerVersions !== before?.scannerVersions) after.scannerVersions = this.details.share(after.scannerVersions);
+  }
+
+  private entry(streamName: string): Entry | undefined {
+    const kind = streamKind(streamName);
+    return kind === null ? undefined : this.byKind.get(kind)?.get(streamName);
   }
 
   private streamsOf(kind: StreamKind): Map<string, Entry> {

@@ -13,9 +13,8 @@ export const LARGE_HEAP_MB = 4_096;
 /**
  * V8 collects the young generation each time a semi-space fills, and with a large fleet much of
  * a collection's cost does not depend on the semi-space's size. Eight times larger means an
- * eighth as many, for 336 MiB more at most, under a tenth of such a heap. Measured at a million
- * sensors against 64 MiB: half the collections and a third less time in them, registrations and
- * comebacks a quarter faster (bench/results/fleet.md).
+ * eighth as many, for 336 MiB more at most, under a tenth of such a heap (figures in
+ * bench/results/fleet.md).
  */
 export const SEMI_SPACE_MB = 128;
 
