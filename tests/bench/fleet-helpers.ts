@@ -1,16 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { JsonClient } from './heartbeat/http.js';
 import { readRss } from './heartbeat/processes.js';
+import { serviceChildPid } from '../support/server-process.js';
 
-/** The service process the launcher (`npm start`) runs: its only child (Linux). */
-export function serviceChildPid(launcherPid: number): number | null {
-  try {
-    const children = readFileSync(`/proc/${launcherPid}/task/${launcherPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    return children.length > 0 ? Number(children[0]) : null;
-  } catch {
-    return null;
-  }
-}
+export { serviceChildPid };
 
 /** Samples a process' resident set once a second, keeping the peak (VmHWM, the kernel's own peak, when readable). */
 export class RssSampler {

@@ -98,7 +98,7 @@ async function run(): Promise<string[][]> {
     await second.launcher.stop();
     second.client.close();
     return [
-      ['Heap limit chosen by `npm start`', first.heapLine.replace('JavaScript heap limit ', '')],
+      ['Heap limit and V8 threads chosen by `npm start`', first.heapLine.replace('JavaScript heap limit ', '')],
       ['Sensors registered (wire route, 32 concurrent)', `${fmt(SENSORS)} in ${fmt(registerSeconds, 1)} s (${fmt(SENSORS / registerSeconds)}/s)`],
       ['Came back online (heartbeat after going offline)', `${fmt(cameBack)} of ${fmt(SENSORS)} in ${fmt(backSeconds, 1)} s`],
       ['State at the kill (`fleet.summary`) / actors', `${counts(before)} (${fmt(backAgain)} came back a second time) / ${fmt(actorsBefore)}`],

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrpcHttp, wire } from '../support/http-clients.js';
+import { serviceChildPid } from '../support/server-process.js';
 
 const LAUNCHER = fileURLToPath(new URL('../../server/dist/runtime/launch.js', import.meta.url));
 const ADMIN = 'memory-test-admin-token-0123456789';
@@ -78,6 +79,14 @@ describe('memory limit', () => {
 
   it('starts with the heap size it was given', () => {
     expect(service.output()).toContain(`JavaScript heap limit ${HEAP_MB} MB (HARBORGUARD_MAX_HEAP_MB)`);
+  });
+
+  it('runs the service with the V8 background threads it announced', () => {
+    const announced = /V8 background threads (\d+) \((\d+) cores?/.exec(service.output());
+    expect(announced, service.output()).not.toBeNull();
+    expect(Number(announced![1])).toBe(Math.max(1, Math.min(4, availableParallelism() - 1)));
+    const commandLine = readFileSync(`/proc/${serviceChildPid(service.child.pid!)}/cmdline`, 'utf8').split('\0');
+    expect(commandLine).toContain(`--v8-pool-size=${announced![1]}`);
   });
 
   it('refuses new sensors with a 503 saying the service is at its memory limit, before running out', () => {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../server/dist/main.js', import.meta.url));
@@ -83,4 +84,14 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   await server.waitForOutput(/ready:/);
   const [, url] = (await server.waitForOutput(/listening on (http:\/\/\S+)/)) as unknown as [string, string];
   return { ...server, url };
+}
+
+/** The service process the launcher (`npm start`) runs: its only child (Linux). */
+export function serviceChildPid(launcherPid: number): number | null {
+  try {
+    const children = readFileSync(`/proc/${launcherPid}/task/${launcherPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return children.length > 0 ? Number(children[0]) : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,12 +1,13 @@
 /**
- * The service's start command (`npm start`): sizes the heap for the machine, then runs the
- * service (main.js) in a child process with that limit, passing signals on and ending with
- * the child's exit code. Node fixes the heap limit when a process starts, hence the child.
+ * The service's start command (`npm start`): sizes the heap and V8's background threads for the
+ * machine, then runs the service (main.js) in a child process with them, passing signals on and
+ * ending with the child's exit code. Node fixes both when a process starts, hence the child.
  */
 import { spawn } from 'node:child_process';
-import { constants, totalmem } from 'node:os';
+import { availableParallelism, constants, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { HeapSizeError, heapOptions, heapSize, type HeapSizing } from './heap-size.js';
+import { v8Threads } from './v8-threads.js';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
@@ -22,8 +23,9 @@ function sizing(): HeapSizing {
 }
 
 const { heapMb, reason } = sizing();
-console.error(`HarborGuard: JavaScript heap limit ${heapMb} MB (${reason})`);
-const child = spawn(process.execPath, [...heapOptions(heapMb), ...process.execArgv, MAIN, ...process.argv.slice(2)], { stdio: 'inherit' });
+const threads = v8Threads(availableParallelism(), { nodeOptions: process.env['NODE_OPTIONS'], execArgv: process.execArgv });
+console.error(`HarborGuard: JavaScript heap limit ${heapMb} MB (${reason}); ${threads.description}`);
+const child = spawn(process.execPath, [...heapOptions(heapMb), ...threads.options, ...process.execArgv, MAIN, ...process.argv.slice(2)], { stdio: 'inherit' });
 for (const signal of FORWARDED) process.on(signal, () => child.kill(signal));
 child.once('error', (error) => {
   console.error(`HarborGuard: cannot start the service: ${error.message}`);
