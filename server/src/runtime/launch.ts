@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism, constants, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { HeapSizeError, heapOptions, heapSize, type HeapSizing } from './heap-size.js';
-import { v8Threads } from './v8-threads.js';
+import { readCgroupCpu, usableCores, v8Threads } from './v8-threads.js';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
@@ -23,7 +23,7 @@ function sizing(): HeapSizing {
 }
 
 const { heapMb, reason } = sizing();
-const threads = v8Threads(availableParallelism(), { nodeOptions: process.env['NODE_OPTIONS'], execArgv: process.execArgv });
+const threads = v8Threads(usableCores(availableParallelism(), readCgroupCpu()), { nodeOptions: process.env['NODE_OPTIONS'], execArgv: process.execArgv });
 console.error(`HarborGuard: JavaScript heap limit ${heapMb} MB (${reason}); ${threads.description}`);
 const child = spawn(process.execPath, [...heapOptions(heapMb), ...threads.options, ...process.execArgv, MAIN, ...process.argv.slice(2)], { stdio: 'inherit' });
 for (const signal of FORWARDED) process.on(signal, () => child.kill(signal));
