@@ -1,8 +1,5 @@
 import type { JsonClient } from './heartbeat/http.js';
 import { readRss } from './heartbeat/processes.js';
-import { serviceChildPid } from '../support/server-process.js';
-
-export { serviceChildPid };
 
 /** Samples a process' resident set once a second, keeping the peak (VmHWM, the kernel's own peak, when readable). */
 export class RssSampler {

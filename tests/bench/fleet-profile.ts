@@ -17,7 +17,8 @@ import { dirname } from 'node:path';
 import { createApiKey, registerFleet } from './heartbeat/http.js';
 import { InspectorSession } from './heartbeat/inspector.js';
 import { makeTempDir } from './heartbeat/processes.js';
-import { heartbeatEach, serviceChildPid, summaryWhen } from './fleet-helpers.js';
+import { heartbeatEach, summaryWhen } from './fleet-helpers.js';
+import { serviceChildPid } from '../support/server-process.js';
 import { CONCURRENCY, build, fmt, log, since, start } from './fleet-service.js';
 
 const sensors = Number(process.argv[2] ?? 300_000);

@@ -8,7 +8,8 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { JsonClient, waitUntilReady } from './heartbeat/http.js';
 import { startNode, type Child } from './heartbeat/processes.js';
-import { RssSampler, serviceChildPid } from './fleet-helpers.js';
+import { RssSampler } from './fleet-helpers.js';
+import { serviceChildPid } from '../support/server-process.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Requests in flight from the benchmark to the service. */

@@ -87,7 +87,9 @@ describe('memory limit', () => {
     const [threads, cores] = [Number(announced![1]), Number(announced![2])];
     expect(cores).toBeLessThanOrEqual(availableParallelism());
     expect(threads).toBe(Math.max(1, Math.min(4, cores - 1)));
-    const commandLine = readFileSync(`/proc/${serviceChildPid(service.child.pid!)}/cmdline`, 'utf8').split('\0');
+    const servicePid = serviceChildPid(service.child.pid!);
+    expect(servicePid, 'the launcher runs the service as its child').not.toBeNull();
+    const commandLine = readFileSync(`/proc/${servicePid}/cmdline`, 'utf8').split('\0');
     expect(commandLine).toContain(`--v8-pool-size=${threads}`);
   });
 
