@@ -53,7 +53,7 @@ const hookForLosses = (http: HttpReceiver) => [{ name: 'hook', type: 'webhook', 
 describe('notification storms', () => {
   it('groups a storm read late the same way when the log is read again: each sensor in one grouped message after dropping repeats', async () => {
     const { http, server, ids } = await fleet(8, hookForLosses);
-    const orgId = server.app.states.state('sensor', `sensor-${ids[0]}`)!.orgId;
+    const orgId = server.app.states.state('sensor', ids[0]!)!.orgId;
 
     // Two waves of four losses, two seconds apart, reach the notifier together (as when it lags):
     // they are two storms by their times, however they were read.

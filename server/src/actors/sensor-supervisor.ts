@@ -4,7 +4,6 @@ import type { ModelEvent } from '../domain/model-event.js';
 import type { Clock } from '../core/clock.js';
 import type { EventWriter, WriteContext } from '../core/event-writer.js';
 import type { StreamStates } from '../core/stream-states.js';
-import { contactsStream } from '../domain/streams.js';
 import { SensorMailbox, emittedBy, type MailboxHost } from './sensor-mailbox.js';
 
 export interface SupervisorOptions {
@@ -102,7 +101,7 @@ export class SensorSupervisor {
     for (const sensor of this.options.states.all('sensor')) {
       if (sensor.deleted || this.mailboxes.has(sensor.id)) continue;
       // The later of the last transition and the last checkpointed contact.
-      const checkpointed = this.options.states.state('contacts', contactsStream(sensor.orgId))?.lastContactAt.get(sensor.id) ?? -Infinity;
+      const checkpointed = this.options.states.state('contacts', sensor.orgId)?.lastContactAt.get(sensor.id) ?? -Infinity;
       this.spawn(sensor.id, sensor.orgId, {
         resumeAs: sensor.status,
         startedAt: bootAt,

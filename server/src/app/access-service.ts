@@ -3,7 +3,7 @@ import type { ActorNames, Me, OrgRow, Role, SessionRow, TokenRow } from '@harbor
 import { apiKeyDecider, checkApiKey, checkToken, checkTokenOrg, DEFAULT_ORG_ID, orgDecider, tokenDecider } from '../domain/credentials.js';
 import { AppError } from '../domain/errors.js';
 import { sessionDecider, type Session } from '../domain/session.js';
-import { apiKeyStream, orgStream, sensorStream, sessionStream, tokenStream } from '../domain/streams.js';
+import { apiKeyStream, orgStream, sessionStream, tokenStream } from '../domain/streams.js';
 import type { WriteContext } from '../core/event-writer.js';
 import type { Services } from './services.js';
 import { newApiKey, newSessionSecret, newUserToken, SESSION_SECRET_PREFIX, secretPrefix, sha256Hex } from './secrets.js';
@@ -28,7 +28,6 @@ export function bearerSecret(header: string | undefined): string {
 interface VerifiedKey {
   hash: string;
   keyId: string;
-  stream: string;
 }
 
 /** Headers remembered at most: orgs have a few keys each, a key is one header. */
@@ -104,10 +103,9 @@ export class AccessService {
     const seen = authorization === undefined ? undefined : this.verifiedKeys.get(authorization);
     const hash = seen?.hash ?? sha256Hex(bearerSecret(authorization));
     const keyId = seen?.keyId ?? this.services.indexes.apiKeyIdOf(hash);
-    const stream = seen?.stream ?? (keyId === undefined ? undefined : apiKeyStream(keyId));
-    const key = stream === undefined ? undefined : (this.services.states.state('apikey', stream) ?? undefined);
+    const key = keyId === undefined ? undefined : (this.services.states.state('apikey', keyId) ?? undefined);
     const accepted = checkApiKey(key, hash, this.services.clock.now());
-    if (!seen) this.verifiedKeys.set(authorization!, { hash, keyId: accepted.id, stream: stream! });
+    if (!seen) this.verifiedKeys.set(authorization!, { hash, keyId: accepted.id });
     return { kind: 'sensor', orgId: accepted.orgId, apiKeyId: accepted.id };
   }
 
@@ -168,11 +166,11 @@ export class AccessService {
 
   private sessionOf(secret: string): Session | null {
     const id = this.services.indexes.sessionIdOf(sha256Hex(secret));
-    return id === undefined ? null : this.services.states.state('session', sessionStream(id));
+    return id === undefined ? null : this.services.states.state('session', id);
   }
 
   private userOf(tokenId: string | undefined): UserPrincipal {
-    const token = checkToken(tokenId === undefined ? undefined : (this.services.states.state('token', tokenStream(tokenId)) ?? undefined));
+    const token = checkToken(tokenId === undefined ? undefined : (this.services.states.state('token', tokenId) ?? undefined));
     return { kind: 'user', orgId: token.orgId, tokenId: token.id, role: token.role };
   }
 
@@ -200,7 +198,7 @@ export class AccessService {
 
   async createToken(principal: UserPrincipal, input: { role: Role; name: string; orgId?: string | undefined }): Promise<{ id: string; token: string }> {
     const orgId = input.orgId ?? principal.orgId;
-    checkTokenOrg(principal.orgId, orgId, this.services.states.state('org', orgStream(orgId)) !== null);
+    checkTokenOrg(principal.orgId, orgId, this.services.states.state('org', orgId) !== null);
     const id = randomUUID();
     const token = newUserToken();
     const command = { type: 'CreateToken', tokenId: id, orgId, name: input.name, role: input.role, tokenHash: sha256Hex(token) } as const;
@@ -229,7 +227,7 @@ export class AccessService {
   /** The caller's own token: name, role and org. */
   me(principal: UserPrincipal): Me {
     const token = this.ownToken(principal, principal.tokenId);
-    const org = this.services.states.state('org', orgStream(principal.orgId));
+    const org = this.services.states.state('org', principal.orgId);
     return { orgId: principal.orgId, orgName: org?.name ?? null, tokenId: token.id, name: token.name, role: token.role };
   }
 
@@ -241,7 +239,7 @@ export class AccessService {
 
   /** Ends one session of the caller's org. */
   async endSessionById(principal: UserPrincipal, id: string): Promise<{ id: string; ended: true }> {
-    const session = this.services.states.state('session', sessionStream(id));
+    const session = this.services.states.state('session', id);
     if (!session || session.orgId !== principal.orgId) throw new AppError('not_found', `Session ${id} not found`);
     await this.end(session, 'ended by an admin', this.context(principal));
     return { id, ended: true };
@@ -262,7 +260,7 @@ export class AccessService {
   actorNames(principal: UserPrincipal, sensorIds?: readonly string[]): ActorNames {
     const { states } = this.services;
     const users = [...states.all('token')].filter((t) => t.orgId === principal.orgId).map(({ id, name }) => ({ id, name }));
-    const named = sensorIds === undefined ? [...states.all('sensor')] : sensorIds.map((id) => states.state('sensor', sensorStream(id)));
+    const named = sensorIds === undefined ? [...states.all('sensor')] : sensorIds.map((id) => states.state('sensor', id));
     const sensors = named.flatMap((s) => (s !== null && s.orgId === principal.orgId ? [{ id: s.id, name: s.name || s.hostname || s.id }] : []));
     return { users, sensors };
   }
@@ -274,7 +272,7 @@ export class AccessService {
   }
 
   private ownToken(principal: UserPrincipal, tokenId: string) {
-    const token = this.services.states.state('token', tokenStream(tokenId));
+    const token = this.services.states.state('token', tokenId);
     if (!token || token.orgId !== principal.orgId) throw new AppError('not_found', `Token ${tokenId} not found`);
     return token;
   }

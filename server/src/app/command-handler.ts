@@ -1,7 +1,7 @@
 import type { DomainEvent } from '@harborguard/shared';
 import type { Decider } from '../domain/decider.js';
 import type { ModelEvent } from '../domain/model-event.js';
-import { streamKind } from '../domain/streams.js';
+import { streamId, streamKind } from '../domain/streams.js';
 import type { EventWriter, WriteContext } from '../core/event-writer.js';
 import type { StreamStates } from '../core/stream-states.js';
 
@@ -19,7 +19,8 @@ export class CommandHandler {
   async handle<S, C>(streamName: string, decider: Pick<Decider<S, C, DomainEvent>, 'decide'>, command: C, context: WriteContext): Promise<{ events: ModelEvent[]; state: S }> {
     const kind = streamKind(streamName);
     if (kind === null) throw new Error(`no decider owns stream "${streamName}"`);
-    const current = () => this.states.state(kind, streamName) as S;
+    const id = streamId(streamName);
+    const current = () => this.states.state(kind, id) as S;
     const events = await this.writer.decideAndAppend(streamName, () => decider.decide(command, current()), context);
     return { events, state: current() };
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { JobOutcome, JobResultsSummary, JobRow, JobType } from '@harborguard/shared';
 import { jobDecider, ownJob, toJobRow, type Job, type JobCommand, type Taker } from '../domain/job.js';
 import type { Sensor } from '../domain/sensor.js';
-import { jobStream, registryStream, sensorStream } from '../domain/streams.js';
+import { jobStream } from '../domain/streams.js';
 import type { WriteContext } from '../core/event-writer.js';
 import type { UserPrincipal } from './principal.js';
 import type { RegistryService } from './registry-service.js';
@@ -63,7 +63,7 @@ export class JobService {
       if (supervisor.status(sensor.id) !== 'online') return null;
       const job = indexes
         .pendingJobs(registryId)
-        .map((id) => states.state('job', jobStream(id))!)
+        .map((id) => states.state('job', id)!)
         .find((candidate) => sensor.capabilities.includes(candidate.type));
       if (!job) return null;
       const { state } = await handler.handle(jobStream(job.id), jobDecider, { type: 'Assign', sensorId: sensor.id }, context);
@@ -99,7 +99,7 @@ export class JobService {
 
   /** Fails a job whose sensor went away (offline or deleted), unless it already ended. */
   async failUnfinished(jobId: string, reason: string, context: WriteContext): Promise<void> {
-    const job = this.services.states.state('job', jobStream(jobId));
+    const job = this.services.states.state('job', jobId);
     if (!job) return;
     await this.services.locks.run(registryLock(job.registryId), () => this.run(jobId, { type: 'FailUnfinished', reason }, { ...context, orgId: job.orgId }));
   }
@@ -109,7 +109,7 @@ export class JobService {
    * stop it on its next poll.
    */
   async timeOut(jobId: string, timeoutMs: number): Promise<void> {
-    const job = this.services.states.state('job', jobStream(jobId));
+    const job = this.services.states.state('job', jobId);
     if (!job) return;
     const { clock, supervisor, handler, locks } = this.services;
     const context: WriteContext = { orgId: job.orgId, actor: JOB_TIMER, at: clock.now() };
@@ -125,7 +125,7 @@ export class JobService {
   /** Waiting jobs of a registry whose bound sensors changed fail when none of those can take them. */
   failUntakeable(registryId: string, context: WriteContext): Promise<void> {
     return this.services.locks.run(registryLock(registryId), async () => {
-      const registry = this.services.states.state('registry', registryStream(registryId));
+      const registry = this.services.states.state('registry', registryId);
       if (!registry || registry.deleted) return;
       const command: JobCommand = { type: 'FailIfUntakeable', registryName: registry.name, takers: this.takers(registryId) };
       for (const jobId of this.services.indexes.pendingJobs(registryId)) await this.run(jobId, command, { ...context, orgId: registry.orgId });
@@ -136,7 +136,7 @@ export class JobService {
   private takers(registryId: string): Taker[] {
     const takers: Taker[] = [];
     for (const sensorId of this.services.indexes.sensorsBoundTo(registryId)) {
-      const sensor = this.services.states.state('sensor', sensorStream(sensorId));
+      const sensor = this.services.states.state('sensor', sensorId);
       if (sensor && !sensor.deleted) takers.push({ capabilities: sensor.capabilities, detailsKnown: sensor.name !== '' || sensor.hostname !== '' });
     }
     return takers;
@@ -155,7 +155,7 @@ export class JobService {
   private endPending(registryId: string, command: JobCommand, context: WriteContext): Promise<void> {
     return this.services.locks.run(registryLock(registryId), async () => {
       for (const jobId of this.services.indexes.pendingJobs(registryId)) {
-        const job = this.services.states.state('job', jobStream(jobId))!;
+        const job = this.services.states.state('job', jobId)!;
         await this.run(jobId, command, { ...context, orgId: job.orgId });
       }
     });
@@ -167,6 +167,6 @@ export class JobService {
   }
 
   private own(orgId: string, jobId: string): Job {
-    return ownJob(this.services.states.state('job', jobStream(jobId)), orgId, jobId);
+    return ownJob(this.services.states.state('job', jobId), orgId, jobId);
   }
 }

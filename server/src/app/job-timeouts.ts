@@ -1,6 +1,5 @@
 import type { EventData } from '@harborguard/shared';
 import type { ModelEvent } from '../domain/model-event.js';
-import { jobStream } from '../domain/streams.js';
 import type { JobService } from './job-service.js';
 import type { Services } from './services.js';
 
@@ -39,7 +38,7 @@ export class JobTimeouts {
   private arm(jobId: string): void {
     const { clock, states } = this.services;
     this.disarm(jobId);
-    const assignedAt = states.state('job', jobStream(jobId))?.assignedAt;
+    const assignedAt = states.state('job', jobId)?.assignedAt;
     if (!assignedAt) return;
     const dueIn = Date.parse(assignedAt) + this.timeoutMs - clock.now();
     const fire = () => {

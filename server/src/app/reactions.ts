@@ -1,7 +1,6 @@
 import type { EventData } from '@harborguard/shared';
 import { REASON_SENSOR_LOST } from '../domain/job.js';
 import type { ModelEvent } from '../domain/model-event.js';
-import { sensorStream } from '../domain/streams.js';
 import type { WriteContext } from '../core/event-writer.js';
 import type { JobService } from './job-service.js';
 import type { RegistryService } from './registry-service.js';
@@ -94,12 +93,12 @@ export class Reactions {
   }
 
   private settleRegistryOf(sensorId: string, context: WriteContext): void {
-    const registryId = this.services.states.state('sensor', sensorStream(sensorId))?.registryId;
+    const registryId = this.services.states.state('sensor', sensorId)?.registryId;
     if (registryId) this.run(this.registries.settleStatus(registryId, context, sensorId));
   }
 
   private failUntakeableOf(sensorId: string, context: WriteContext): void {
-    const registryId = this.services.states.state('sensor', sensorStream(sensorId))?.registryId;
+    const registryId = this.services.states.state('sensor', sensorId)?.registryId;
     if (registryId && this.services.indexes.hasPendingJobs(registryId)) this.run(this.jobs.failUntakeable(registryId, context));
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ownRegistry, registryDecider, type BoundSensor, type Registry } from '../domain/registry.js';
-import { registryStream, sensorStream } from '../domain/streams.js';
+import { registryStream } from '../domain/streams.js';
 import type { WriteContext } from '../core/event-writer.js';
 import type { UserPrincipal } from './principal.js';
 import { registryLock, userContext, type Services } from './services.js';
@@ -30,11 +30,11 @@ export class RegistryService {
   async settleStatus(registryId: string, cause: WriteContext, triggeredBy?: string): Promise<void> {
     const { locks, handler, states, indexes } = this.services;
     await locks.run(registryLock(registryId), async () => {
-      const registry = states.state('registry', registryStream(registryId));
+      const registry = states.state('registry', registryId);
       if (!registry || registry.deleted) return;
       const boundSensors: BoundSensor[] = [];
       for (const sensorId of indexes.sensorsBoundTo(registryId)) {
-        const { id, name, status } = states.state('sensor', sensorStream(sensorId))!;
+        const { id, name, status } = states.state('sensor', sensorId)!;
         boundSensors.push({ id, name, status });
       }
       await handler.handle(registryStream(registryId), registryDecider, { type: 'SettleStatus', boundSensors, triggeredBy }, { ...cause, orgId: registry.orgId });
@@ -43,7 +43,7 @@ export class RegistryService {
 
   /** The registry of the caller's org, or "not found". */
   own(principal: { orgId: string }, id: string): Registry {
-    return ownRegistry(this.services.states.state('registry', registryStream(id)), principal.orgId, id);
+    return ownRegistry(this.services.states.state('registry', id), principal.orgId, id);
   }
 
   /** The org's registry with this URL, if any. */

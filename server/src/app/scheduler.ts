@@ -1,6 +1,5 @@
 import { SCHEDULE_MAX_MS, SCHEDULE_MIN_MS } from '@harborguard/shared';
 import type { ModelEvent } from '../domain/model-event.js';
-import { jobStream, registryStream } from '../domain/streams.js';
 import type { JobService } from './job-service.js';
 import type { Services } from './services.js';
 
@@ -45,7 +44,7 @@ export class RegistryScheduler {
     const existing = this.timers.get(registryId);
     if (existing !== undefined) clock.clearTimeout(existing);
     this.timers.delete(registryId);
-    const registry = states.state('registry', registryStream(registryId));
+    const registry = states.state('registry', registryId);
     if (!registry || registry.deleted || registry.scheduleIntervalMs === null) return;
     const interval = this.boundedInterval(registryId, registry.scheduleIntervalMs);
     const last = this.services.indexes.lastScheduledAt(registryId);
@@ -69,9 +68,9 @@ export class RegistryScheduler {
 
   private async fire(registryId: string): Promise<void> {
     const { states, indexes, clock } = this.services;
-    const registry = states.state('registry', registryStream(registryId));
+    const registry = states.state('registry', registryId);
     if (!registry || registry.deleted) return;
-    const alreadyWaiting = indexes.pendingJobs(registryId).some((id) => states.state('job', jobStream(id))?.source === 'schedule');
+    const alreadyWaiting = indexes.pendingJobs(registryId).some((id) => states.state('job', id)?.source === 'schedule');
     if (alreadyWaiting) return;
     await this.jobs.schedule(registry.orgId, { registryId, imageRef: registry.url, type: 'scan', source: 'schedule' }, { orgId: registry.orgId, actor: SCHEDULER, at: clock.now() });
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { JobRow, SensorStatus } from '@harborguard/shared';
 import { AppError } from '../domain/errors.js';
 import type { Job, JobCommand } from '../domain/job.js';
-import { jobStream, registryStream, sensorStream } from '../domain/streams.js';
+import { sensorStream } from '../domain/streams.js';
 import { bindingLost, checkSensorKey, ownSensor, sensorDecider, type Sensor, type SensorCommand, type SensorDetails } from '../domain/sensor.js';
 import type { WriteContext } from '../core/event-writer.js';
 import { isoTime } from '../core/clock.js';
@@ -159,19 +159,19 @@ export class SensorService {
   }
 
   private bindingLost(sensor: Sensor): boolean {
-    return bindingLost(sensor, sensor.registryId === null ? null : this.services.states.state('registry', registryStream(sensor.registryId)));
+    return bindingLost(sensor, sensor.registryId === null ? null : this.services.states.state('registry', sensor.registryId));
   }
 
   private findForRegistration(principal: SensorPrincipal, input: RegistrationInput): Sensor | undefined {
     const { states, indexes } = this.services;
     if (input.sensorId !== undefined) {
-      const byId = states.state('sensor', sensorStream(input.sensorId));
+      const byId = states.state('sensor', input.sensorId);
       if (byId && byId.orgId === principal.orgId && !byId.deleted) return byId;
     }
     // A sensor re-created from a bare heartbeat gets its name and host from a registration
     // naming its id. Adopting an unnamed row by guess could merge two different sensors.
     const id = indexes.sensorIdOf({ orgId: principal.orgId, name: input.name, hostname: input.hostname });
-    return id === undefined ? undefined : (states.state('sensor', sensorStream(id)) ?? undefined);
+    return id === undefined ? undefined : (states.state('sensor', id) ?? undefined);
   }
 
   /**
@@ -181,10 +181,10 @@ export class SensorService {
    */
   private ownRow(principal: SensorPrincipal, sensorId: string): Sensor | null | 'elsewhere' {
     const { states, indexes } = this.services;
-    const known = states.state('sensor', sensorStream(sensorId));
+    const known = states.state('sensor', sensorId);
     if (known === null || known.orgId === principal.orgId) return known;
     const rowId = indexes.sensorIdOfAgent(principal.orgId, sensorId);
-    return rowId === undefined ? 'elsewhere' : states.state('sensor', sensorStream(rowId));
+    return rowId === undefined ? 'elsewhere' : states.state('sensor', rowId);
   }
 
   /** The sensor a request names, re-created when it is unknown or was deleted. */
@@ -200,7 +200,7 @@ export class SensorService {
       const target = current === 'elsewhere' ? { id: randomUUID(), agentId: sensorId } : { id: current?.id ?? sensorId, agentId: current?.agentId ?? undefined };
       const command = { type: 'Register', sensorId: target.id, orgId: principal.orgId, apiKeyId: principal.apiKeyId, autoCreated: true, agentId: target.agentId } as const;
       await this.decide(target.id, command, principal, at);
-      return ownSensor(this.services.states.state('sensor', sensorStream(target.id)), principal.orgId, target.id);
+      return ownSensor(this.services.states.state('sensor', target.id), principal.orgId, target.id);
     });
   }
 
@@ -212,7 +212,7 @@ export class SensorService {
    */
   private async decide(sensorId: string, command: SensorCommand, principal: SensorPrincipal, at: number): Promise<void> {
     const { handler, states, indexes, supervisor, locks } = this.services;
-    const current = states.state('sensor', sensorStream(sensorId));
+    const current = states.state('sensor', sensorId);
     const handle = () => handler.handle(sensorStream(sensorId), sensorDecider, command, sensorContext(principal, sensorId, at));
     const { events } =
       current !== null && !current.deleted
@@ -240,9 +240,9 @@ export class SensorService {
   }
 
   private sensorOfJob(principal: SensorPrincipal, jobId: string): string | undefined {
-    const job = this.services.states.state('job', jobStream(jobId));
+    const job = this.services.states.state('job', jobId);
     if (!job || job.orgId !== principal.orgId || job.sensorId === null) return undefined;
-    const sensor = this.services.states.state('sensor', sensorStream(job.sensorId));
+    const sensor = this.services.states.state('sensor', job.sensorId);
     return sensor && sensor.apiKeyId === principal.apiKeyId ? sensor.id : undefined;
   }
 }

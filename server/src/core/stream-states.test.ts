@@ -32,12 +32,12 @@ describe('the write model', () => {
     const states = new StreamStates();
     states.apply(registered('a'));
     states.apply(registered('b'));
-    const a = states.state('sensor', 'sensor-a')!;
-    const b = states.state('sensor', 'sensor-b')!;
+    const a = states.state('sensor', 'a')!;
+    const b = states.state('sensor', 'b')!;
     expect(a.capabilities).toBe(b.capabilities);
     states.apply(event('sensor-a', 1n, 'SensorDetailsChanged', { sensorId: 'a', changes: { capabilities: ['scan'], scannerVersions: { trivy: '0.51.0' } } }));
-    expect(states.state('sensor', 'sensor-a')).toMatchObject({ capabilities: ['scan'], scannerVersions: { trivy: '0.51.0' } });
-    expect(states.state('sensor', 'sensor-b')).toMatchObject({ capabilities: ['scan', 'sbom'], scannerVersions: { trivy: '0.50.0' } });
+    expect(states.state('sensor', 'a')).toMatchObject({ capabilities: ['scan'], scannerVersions: { trivy: '0.51.0' } });
+    expect(states.state('sensor', 'b')).toMatchObject({ capabilities: ['scan', 'sbom'], scannerVersions: { trivy: '0.50.0' } });
   });
 
   it("keeps each stream's chain head: the hash of its last event, none for a new stream or after it is forgotten", () => {

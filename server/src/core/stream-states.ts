@@ -1,7 +1,7 @@
 import { decidersByKind, type StateOf } from '../domain/deciders.js';
 import type { Evolving } from '../domain/decider.js';
 import type { ModelEvent } from '../domain/model-event.js';
-import { streamKind, type StreamKind } from '../domain/streams.js';
+import { streamId, streamKind, type StreamKind } from '../domain/streams.js';
 import type { SensorState } from '../domain/sensor.js';
 import { SharedValues } from './shared-values.js';
 import { linkOf } from './event-chain.js';
@@ -23,6 +23,11 @@ export type StateListener = (event: ModelEvent, kind: StreamKind, before: unknow
  * log at start.
  */
 export class StreamStates {
+  /**
+   * Each kind's streams by their id (the name without its kind's prefix): a lookup by id
+   * builds no name, and a stream whose state carries its own id as `id` (a sensor's, a job's)
+   * is keyed by that very string, so a large fleet keeps no second copy of each id.
+   */
   private readonly byKind = new Map<StreamKind, Map<string, Entry>>();
   private readonly listeners: StateListener[] = [];
   /** Sensors' capability lists and scanner versions, one copy of each value that sensors report alike. */
@@ -37,7 +42,8 @@ export class StreamStates {
     const kind = streamKind(event.streamName);
     if (kind === null) return;
     const streams = this.streamsOf(kind);
-    const known = streams.get(event.streamName);
+    const id = streamId(event.streamName);
+    const known = streams.get(id);
     const decider = decidersByKind[kind] as unknown as { initialState: () => unknown; evolve: (state: unknown, event: Evolving) => unknown };
     const before = known ? known.state : decider.initialState();
     // Events in the store were checked against the catalog when they were appended.
@@ -50,7 +56,8 @@ export class StreamStates {
       known.revision = revision;
       known.chainHead = chainHead;
     } else {
-      streams.set(event.streamName, { state: after, revision, chainHead });
+      const ownId = (after as { id?: unknown } | null)?.id;
+      streams.set(ownId === id ? ownId : id, { state: after, revision, chainHead });
     }
     for (const listener of this.listeners) listener(event, kind, before, after);
   }
@@ -58,7 +65,7 @@ export class StreamStates {
   /** Forgets a stream, so it can be read again from the store. */
   forget(streamName: string): void {
     const kind = streamKind(streamName);
-    if (kind !== null) this.byKind.get(kind)?.delete(streamName);
+    if (kind !== null) this.byKind.get(kind)?.delete(streamId(streamName));
   }
 
   revision(streamName: string): bigint | 'no_stream' {
@@ -75,8 +82,9 @@ export class StreamStates {
     return this.entry(streamName)?.chainHead ?? null;
   }
 
-  state<K extends StreamKind>(kind: K, streamName: string): StateOf<K> {
-    const entry = this.byKind.get(kind)?.get(streamName);
+  /** The state of a stream, by its kind and id (`state('sensor', id)` for the stream `sensor-<id>`). */
+  state<K extends StreamKind>(kind: K, id: string): StateOf<K> {
+    const entry = this.byKind.get(kind)?.get(id);
     return (entry ? entry.state : decidersByKind[kind].initialState()) as StateOf<K>;
   }
 
@@ -98,7 +106,7 @@ export class StreamStates {
 
   private entry(streamName: string): Entry | undefined {
     const kind = streamKind(streamName);
-    return kind === null ? undefined : this.byKind.get(kind)?.get(streamName);
+    return kind === null ? undefined : this.byKind.get(kind)?.get(streamId(streamName));
   }
 
   private streamsOf(kind: StreamKind): Map<string, Entry> {

@@ -17,6 +17,11 @@ export type StreamKind = 'sensor' | 'registry' | 'job' | 'apikey' | 'token' | 'o
 
 const KINDS: readonly StreamKind[] = ['sensor', 'registry', 'job', 'apikey', 'token', 'org', 'session', 'contacts', 'channel', 'notifyrule', 'silence', 'delivery'];
 
+/** The id part of a stream's name: what follows its kind's prefix. */
+export function streamId(streamName: string): string {
+  return streamName.slice(streamName.indexOf('-') + 1);
+}
+
 /** The kind of a stream, from the prefix of its name; null for streams the service does not own. */
 export function streamKind(streamName: string): StreamKind | null {
   const dash = streamName.indexOf('-');

@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { EventWriter } from '../core/event-writer.js';
 import type { StreamStates } from '../core/stream-states.js';
 import { decideDelivery, type DeliveryCommand } from '../domain/notification.js';
-import { channelStream, deliveryStream } from '../domain/streams.js';
+import { deliveryStream } from '../domain/streams.js';
 import { send, type ResolvedChannel, type SendResult } from './channels.js';
 import type { AffectedSensor, NotificationMessage } from './message.js';
 import { affectedSensor, readStormLosses } from './members.js';
@@ -94,7 +94,7 @@ export class Deliverer {
   record(deliveryId: string, command: DeliveryCommand, orgId: string) {
     const stream = deliveryStream(deliveryId);
     const { writer, states, clock } = this.options;
-    return writer.decideAndAppend(stream, () => decideDelivery(command, states.state('delivery', stream)), { orgId, actor: SYSTEM, at: clock.now() });
+    return writer.decideAndAppend(stream, () => decideDelivery(command, states.state('delivery', deliveryId)), { orgId, actor: SYSTEM, at: clock.now() });
   }
 
   /** Resolves once no send is running. */
@@ -121,7 +121,7 @@ export class Deliverer {
 
   private async attempt(deliveryId: string): Promise<void> {
     const { states, clock } = this.options;
-    const delivery = states.state('delivery', deliveryStream(deliveryId));
+    const delivery = states.state('delivery', deliveryId);
     if (!delivery || this.stopped) return;
     if (this.mustWait(deliveryId, delivery.message as unknown as NotificationMessage)) return;
     const lane = this.lane(delivery.channelId);
@@ -143,7 +143,7 @@ export class Deliverer {
 
   private async sendOnce(deliveryId: string, lane: Lane): Promise<void> {
     const { states, clock, retryScheduleMs } = this.options;
-    const delivery = states.state('delivery', deliveryStream(deliveryId))!;
+    const delivery = states.state('delivery', deliveryId)!;
     try {
       const channel = this.resolve(delivery.channelId, delivery.orgId);
       const outgoing = { message: await this.expanded(deliveryId, delivery.message as unknown as NotificationMessage), deliveryId, publicUrl: this.options.publicUrl };
@@ -180,7 +180,7 @@ export class Deliverer {
   /** True when the delivery must wait for the one it follows (still to be sent or retried); it is sent once that one is finished. */
   private mustWait(deliveryId: string, message: NotificationMessage): boolean {
     if (!message.after) return false;
-    const first = this.options.states.state('delivery', deliveryStream(message.after));
+    const first = this.options.states.state('delivery', message.after);
     if (!first || (first.status !== 'pending' && first.status !== 'failed')) return false;
     let waiting = this.waitingOn.get(message.after);
     if (!waiting) this.waitingOn.set(message.after, (waiting = new Set()));
@@ -203,7 +203,7 @@ export class Deliverer {
 
   /** The channel with its secrets opened; a deleted or disabled channel takes nothing. */
   resolve(channelId: string, orgId: string): ResolvedChannel {
-    const channel = this.options.states.state('channel', channelStream(channelId));
+    const channel = this.options.states.state('channel', channelId);
     if (!channel || channel.orgId !== orgId || channel.deleted) throw new Error(`Channel ${channelId} was deleted`);
     if (!channel.enabled) throw new Error(`Channel ${channel.name} is disabled`);
     return { id: channel.id, type: channel.type, config: channel.config, secrets: this.options.secrets.open(channel.sealedSecrets) };

@@ -1,19 +1,18 @@
 import type { EventStore } from '@harborguard/eventstore';
 import type { EventData } from '@harborguard/shared';
 import type { StreamStates } from '../core/stream-states.js';
-import { registryStream, sensorStream } from '../domain/streams.js';
 import type { AffectedSensor, RegistryRef, StormMembers } from './message.js';
 
 /** A registry as messages name it; a deleted one says so. */
 export function registryRef(states: StreamStates, registryId: string): RegistryRef | null {
-  const registry = states.state('registry', registryStream(registryId));
+  const registry = states.state('registry', registryId);
   if (!registry) return null;
   return { id: registry.id, name: registry.name, status: registry.deleted ? 'deleted' : registry.status };
 }
 
 /** A sensor as messages show it: its name, host and bound registry, with the heartbeat time the event carried. */
 export function affectedSensor(states: StreamStates, sensorId: string, lastHeartbeatAt: string | null): AffectedSensor {
-  const sensor = states.state('sensor', sensorStream(sensorId));
+  const sensor = states.state('sensor', sensorId);
   return {
     sensor: { id: sensorId, name: sensor?.name ?? '', host: sensor?.hostname ?? '' },
     lastHeartbeatAt,

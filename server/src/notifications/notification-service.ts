@@ -8,7 +8,7 @@ import type { Decider } from '../domain/decider.js';
 import { AppError } from '../domain/errors.js';
 import { channelDecider, deliveryDecider, ownChannel, ruleDecider, silenceDecider, type Channel, type Delivery } from '../domain/notification.js';
 import { ownRegistry } from '../domain/registry.js';
-import { channelStream, deliveryStream, notifyRuleStream, registryStream, silenceStream } from '../domain/streams.js';
+import { channelStream, deliveryStream, notifyRuleStream, silenceStream } from '../domain/streams.js';
 import type { Deliverer } from './deliverer.js';
 import { sensorMessage } from './message.js';
 import { mask, type SecretBox } from './secret-box.js';
@@ -68,7 +68,7 @@ export class NotificationService {
   }
 
   private channel(caller: Caller, id: string): Channel {
-    return ownChannel(this.states.state('channel', channelStream(id)), caller.orgId, id);
+    return ownChannel(this.states.state('channel', id), caller.orgId, id);
   }
 
   async createChannel(caller: Caller, input: { name: string; type: ChannelType; config: Record<string, unknown> }): Promise<{ id: string }> {
@@ -121,7 +121,7 @@ export class NotificationService {
 
   async createRule(caller: Caller, input: { channelId: string; events: string[]; registryId?: string | undefined; sensorPattern?: string | undefined; holdDownMs?: number | undefined }): Promise<{ id: string }> {
     this.channel(caller, input.channelId);
-    if (input.registryId) ownRegistry(this.states.state('registry', registryStream(input.registryId)), caller.orgId, input.registryId);
+    if (input.registryId) ownRegistry(this.states.state('registry', input.registryId), caller.orgId, input.registryId);
     const id = randomUUID();
     const data = { ruleId: id, orgId: caller.orgId, ...withoutUndefined(input), events: [...new Set(input.events)] };
     await this.handler.handle(notifyRuleStream(id), ruleDecider, { type: 'Create', data }, this.context(caller));
@@ -148,7 +148,7 @@ export class NotificationService {
 
   async createSilence(caller: Caller, input: { sensorPattern?: string | undefined; registryId?: string | undefined; until: string; comment: string }): Promise<{ id: string }> {
     if (Date.parse(input.until) <= this.clock.now()) throw new AppError('bad_request', 'until: must be in the future');
-    if (input.registryId) ownRegistry(this.states.state('registry', registryStream(input.registryId)), caller.orgId, input.registryId);
+    if (input.registryId) ownRegistry(this.states.state('registry', input.registryId), caller.orgId, input.registryId);
     const id = randomUUID();
     const data = { silenceId: id, orgId: caller.orgId, ...withoutUndefined(input), until: new Date(input.until).toISOString() };
     await this.handler.handle(silenceStream(id), silenceDecider, { type: 'Create', data }, this.context(caller));

@@ -6,7 +6,6 @@ import type { StreamStates } from '../core/stream-states.js';
 import { channelDecider, ruleDecider, silenceDecider, type Channel, type Rule, type Silence } from '../domain/notification.js';
 import type { Evolving } from '../domain/decider.js';
 import { modelEventOf } from '../domain/model-event.js';
-import { channelStream } from '../domain/streams.js';
 import { Deliverer, type DelivererOptions } from './deliverer.js';
 import type { Dispatch, Item } from './dispatch.js';
 import { affectedSensor, registryRef } from './members.js';
@@ -81,7 +80,7 @@ export class Notifier {
       },
     };
     this.batches = new OutageBatches(batchOptions, routing, (dispatch) => this.queue(dispatch));
-    const isPagerDuty = (channelId: string) => states.state('channel', channelStream(channelId))?.type === 'pagerduty';
+    const isPagerDuty = (channelId: string) => states.state('channel', channelId)?.type === 'pagerduty';
     this.incidents = new StormIncidents(states, isPagerDuty, (dispatch) => this.queue(dispatch), () => clock.now());
   }
 

@@ -1,6 +1,5 @@
 import type { EventStore } from '@harborguard/eventstore';
 import type { StreamStates } from '../core/stream-states.js';
-import { deliveryStream, sensorStream } from '../domain/streams.js';
 import { deliveryIdOf, type Dispatch } from './dispatch.js';
 import { readStormLosses } from './members.js';
 import { stormResolvedMessage, type NotificationMessage } from './message.js';
@@ -41,10 +40,10 @@ export class StormIncidents {
   /** A storm's trigger was recorded for a channel: watch the sensors it listed. */
   track(dispatch: Pick<Dispatch, 'deliveryId' | 'orgId' | 'channelId' | 'message' | 'sourceEventIds'>, sensorIds: Iterable<string>): void {
     if (!dispatch.message.members || dispatch.message.action !== 'trigger' || !this.isPagerDuty(dispatch.channelId)) return;
-    if (this.open.has(dispatch.deliveryId) || this.states.state('delivery', deliveryStream(resolveIdOf(dispatch.deliveryId, dispatch.channelId)))) return;
+    if (this.open.has(dispatch.deliveryId) || this.states.state('delivery', resolveIdOf(dispatch.deliveryId, dispatch.channelId))) return;
     const storm: OpenStorm = { ...dispatch, outstanding: new Set() };
     for (const sensorId of sensorIds) {
-      const sensor = this.states.state('sensor', sensorStream(sensorId));
+      const sensor = this.states.state('sensor', sensorId);
       if (!sensor || sensor.deleted || sensor.status !== 'offline') continue;
       storm.outstanding.add(sensorId);
       let storms = this.bySensor.get(sensorId);
@@ -74,7 +73,7 @@ export class StormIncidents {
     });
     for (const delivery of unresolved) {
       const message = delivery.message as unknown as NotificationMessage;
-      if (!this.isPagerDuty(delivery.channelId) || this.states.state('delivery', deliveryStream(resolveIdOf(delivery.id, delivery.channelId)))) continue;
+      if (!this.isPagerDuty(delivery.channelId) || this.states.state('delivery', resolveIdOf(delivery.id, delivery.channelId))) continue;
       const losses = await readStormLosses(store, message.members!);
       const sourceEventIds = [losses[0]?.eventId, losses[losses.length - 1]?.eventId].filter((id): id is string => id !== undefined);
       this.track({ deliveryId: delivery.id, orgId: delivery.orgId, channelId: delivery.channelId, message, sourceEventIds }, losses.map((loss) => loss.sensorId));
