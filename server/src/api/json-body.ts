@@ -53,9 +53,10 @@ function consumeBodyThen(req: IncomingMessage, limit: number, onChunk: (chunk: B
     }
   };
   // `finish` settles once, so plain listeners do where `once` would wrap each in another closure.
+  // No 'error' listener: a request emits 'error' only to listeners it has, and 'close' follows
+  // every way a request ends, so a connection lost mid-body is told there.
   req.on('data', onData);
   req.on('end', () => finish(null));
-  req.on('error', () => finish(new ClientGoneError()));
   req.on('close', () => finish(req.complete ? null : new ClientGoneError()));
 }
 
