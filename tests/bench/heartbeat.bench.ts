@@ -2,7 +2,8 @@
  * Heartbeat throughput and actor memory of the whole service on this machine. Run with
  * `npm run bench:heartbeat`; writes bench/results/heartbeat.md.
  *
- * 1. Full stack: the built service (`node server/dist/main.js`, embedded SQLite store in a
+ * 1. Full stack: the built service as `npm start` runs it (`server/dist/runtime/launch.js`,
+ *    which starts `main.js` with the heap and V8 options it chooses; embedded SQLite store in a
  *    temporary directory) with 10 000 sensors registered through the wire route, driven by
  *    wrk (`heartbeat/heartbeat.lua`) with authenticated `POST /api/agent/heartbeat` requests
  *    cycling over every registered agent id, wrk pinned to the other core than the server.
@@ -16,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BARE_SERVER_ARGS } from './heartbeat/bare-server.js';
@@ -25,6 +26,7 @@ import { InspectorSession } from './heartbeat/inspector.js';
 import { runLoad, wrkVersion, type LoadResult, type LoadSettings, type LoadTarget } from './heartbeat/wrk.js';
 import { formatLoad, machineInfo } from './heartbeat/machine.js';
 import { makeTempDir, pinLoadGenerator, readRss, removeTempDir, startNode, type Child, type Pinning } from './heartbeat/processes.js';
+import { serviceChildPid } from '../support/server-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results/heartbeat.md');
@@ -60,7 +62,12 @@ function build(): void {
 }
 
 interface ServiceProcess {
+  /** The launcher (`npm start`'s process). */
   child: Child;
+  /** The service's own process, started by the launcher: the one measured. */
+  pid: number;
+  /** The Node options the launcher chose for the service (heap limit, semi-spaces, V8 threads). */
+  options: string;
   url: string;
   client: JsonClient;
   adminToken: string;
@@ -71,7 +78,9 @@ interface ServiceProcess {
 async function startService(pinning: Pinning, options: { env?: NodeJS.ProcessEnv; inspect?: boolean } = {}): Promise<ServiceProcess> {
   const dataDir = makeTempDir('hg-heartbeat-bench-');
   const adminToken = randomBytes(24).toString('hex');
-  const child = startNode([...(options.inspect ? ['--inspect=127.0.0.1:0'] : []), 'server/dist/main.js'], {
+  // As `npm start` runs it: the launcher sizes the heap and V8's threads, then runs the service in
+  // its own process, which is the one measured. An inspector option reaches both processes.
+  const child = startNode([...(options.inspect ? ['--inspect=127.0.0.1:0'] : []), 'server/dist/runtime/launch.js'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -86,10 +95,17 @@ async function startService(pinning: Pinning, options: { env?: NodeJS.ProcessEnv
     label: 'HarborGuard server',
   });
   const url = await child.waitForLine(/listening on (http:\/\/\S+)/, 20_000);
-  const inspector = options.inspect ? await InspectorSession.connect(await child.waitForLine(/Debugger listening on (ws:\/\/\S+)/, 5_000)) : undefined;
+  const pid = serviceChildPid(child.pid);
+  if (pid === null) throw new Error(`the launcher (pid ${child.pid}) runs no service process`);
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const nodeOptions = args.slice(1, args.findIndex((arg) => arg.endsWith('main.js'))).join(' ');
+  // The service's inspector is the second one to listen: the launcher's comes first.
+  const inspectorUrls = [...child.stderr().matchAll(/Debugger listening on (ws:\/\/\S+)/g)].map((match) => match[1]!);
+  if (options.inspect && inspectorUrls.length < 2) throw new Error(`no inspector for the service process:\n${child.stderr()}`);
+  const inspector = options.inspect ? await InspectorSession.connect(inspectorUrls[inspectorUrls.length - 1]!) : undefined;
   const client = new JsonClient(url, REGISTER_CONCURRENCY);
   await waitUntilReady(client, 60_000);
-  return { child, url, client, adminToken, dataDir, ...(inspector ? { inspector } : {}) };
+  return { child, pid, options: nodeOptions, url, client, adminToken, dataDir, ...(inspector ? { inspector } : {}) };
 }
 
 async function stopService(service: ServiceProcess): Promise<void> {
@@ -118,6 +134,8 @@ interface ThroughputResult {
   onlineAfter: number;
   rssUnderLoad: number;
   sampleAck: unknown;
+  /** The Node options the launcher started the service with. */
+  serviceOptions: string;
 }
 
 /**
@@ -151,8 +169,8 @@ async function throughput(pinning: Pinning): Promise<ThroughputResult> {
     let rssUnderLoad = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       log(`throughput round ${round}/${ROUNDS}: full stack, ${LOAD.warmupSeconds} s warm-up + ${LOAD.durationSeconds} s over ${LOAD.connections} connections`);
-      full.push(await runLoad(loadTarget(service.url, apiKey, agentIds, service.child.pid), LOAD, pinning));
-      rssUnderLoad = Math.max(rssUnderLoad, readRss(service.child.pid).rss);
+      full.push(await runLoad(loadTarget(service.url, apiKey, agentIds, service.pid), LOAD, pinning));
+      rssUnderLoad = Math.max(rssUnderLoad, readRss(service.pid).rss);
       log(`throughput round ${round}/${ROUNDS}: bare node:http server, same requests and settings`);
       bare.push(await runLoad(loadTarget(bareUrl, apiKey, agentIds, bareServer.pid), LOAD, pinning));
     }
@@ -161,7 +179,7 @@ async function throughput(pinning: Pinning): Promise<ThroughputResult> {
     // state would show here: every request named a registered sensor that stayed online.
     const actorsAfter = await liveActors(service.client);
     const onlineAfter = (await fleetSummary(service.client, service.adminToken, THROUGHPUT_FLEET)).online;
-    return { full, bare, registerSeconds, actorsBefore, actorsAfter, onlineAfter, rssUnderLoad, sampleAck };
+    return { full, bare, registerSeconds, actorsBefore, actorsAfter, onlineAfter, rssUnderLoad, sampleAck, serviceOptions: service.options };
   } finally {
     await bareServer?.stop();
     await stopService(service);
@@ -190,7 +208,7 @@ async function readSettledMemory(service: ServiceProcess): Promise<MemoryReading
   await sleep(AFTER_GC_MS);
   await service.inspector!.collectGarbage();
   const usage = await service.inspector!.memoryUsage();
-  return { rss: readRss(service.child.pid).rss, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external };
+  return { rss: readRss(service.pid).rss, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external };
 }
 
 async function memory(pinning: Pinning): Promise<MemoryResult> {
@@ -203,15 +221,15 @@ async function memory(pinning: Pinning): Promise<MemoryResult> {
     log(`memory: RSS before registering ${mib(before.rss)}; registering ${fmt(MEMORY_FLEET)} sensors`);
     const registerStart = performance.now();
     await registerFleet(service.client, apiKey, MEMORY_FLEET, REGISTER_CONCURRENCY, (done) => {
-      if (done % 10_000 === 0) log(`memory: ${fmt(done)} registered, RSS ${mib(readRss(service.child.pid).rss)}`);
+      if (done % 10_000 === 0) log(`memory: ${fmt(done)} registered, RSS ${mib(readRss(service.pid).rss)}`);
     });
     const registerSeconds = (performance.now() - registerStart) / 1000;
     // Memory is read once the read models have caught up with every registration.
     const summary = await fleetSummary(service.client, service.adminToken, MEMORY_FLEET);
     await sleep(SETTLE_MS);
-    const afterIdle = readRss(service.child.pid).rss;
+    const afterIdle = readRss(service.pid).rss;
     const after = await readSettledMemory(service);
-    const peak = readRss(service.child.pid).peak;
+    const peak = readRss(service.pid).peak;
     const actors = await liveActors(service.client);
     const online = Math.min(summary.online, (await fleetSummary(service.client, service.adminToken, MEMORY_FLEET)).online);
     log(`memory: RSS with ${fmt(actors)} actors ${mib(after.rss)} (${fmt(online)} online)`);
@@ -304,7 +322,7 @@ function report(input: {
     '',
     `Full stack / bare, requests per second (best rounds): **${fmt(ratio * 100, 1)} %**. By server CPU per request (bare ${fmt(perRequestUs(bare))} µs, full stack ${fmt(perRequestUs(full))} µs): ${fmt(cpuRatio * 100, 1)} %.`,
     '',
-    `- Full stack: the built service (\`node server/dist/main.js\`, default settings) with its embedded SQLite event store in a fresh temporary directory; ${fmt(THROUGHPUT_FLEET)} sensors registered first through \`POST /api/agent/register\` (${REGISTER_CONCURRENCY} concurrent requests, ${fmt(tp.registerSeconds, 1)} s), under one API key created through \`apiKeys.create\`.`,
+    `- Full stack: the built service as \`npm start\` runs it (\`node server/dist/runtime/launch.js\`, default settings; the measured process is the service it starts, here with \`${tp.serviceOptions}\`) with its embedded SQLite event store in a fresh temporary directory; ${fmt(THROUGHPUT_FLEET)} sensors registered first through \`POST /api/agent/register\` (${REGISTER_CONCURRENCY} concurrent requests, ${fmt(tp.registerSeconds, 1)} s), under one API key created through \`apiKeys.create\`.`,
     `- Live sensor actors before the load: ${fmt(tp.actorsBefore)}; after: ${fmt(tp.actorsAfter)}, ${fmt(tp.onlineAfter)} of them online (\`fleet.summary\`). A heartbeat from an unknown id would have created a sensor, so every request named a registered one.`,
     `- A heartbeat answer: \`${JSON.stringify(tp.sampleAck)}\`. A heartbeat from an online sensor changes no state and appends nothing to the event store: it authenticates the key, validates the body and records the contact time on the sensor actor's contact clock, which its offline timer reads when it fires (the deadline moves to contact + threshold without a machine step).`,
     `- Server RSS at the end of a full-stack round: ${mib(tp.rssUnderLoad)}.`,
@@ -319,7 +337,7 @@ function report(input: {
     `| ${fmt(mem.actors)} sensors registered, after a forced full GC | **${mib(mem.after.rss)}** | ${mib(mem.after.heapUsed)} | ${mib(mem.after.heapTotal)} | ${mib(mem.after.external)} |`,
     '',
     `- Per sensor: ${fmt(perActor / 1024, 1)} KiB of RSS, of which ${fmt(heapPerActor / 1024, 1)} KiB is live V8 heap (sensor actor, write-model and read-model rows, indexes). Peak RSS (VmHWM) over the run: ${mib(mem.peak)}.`,
-    `- How: a fresh service (same build, fresh temporary directory, pinned as above) started with \`--inspect=127.0.0.1:0\` so the benchmark can force full garbage collections through the inspector (\`HeapProfiler.collectGarbage\`, twice, ${AFTER_GC_MS / 1000} s apart) before reading \`VmRSS\` from \`/proc/<pid>/status\`.`,
+    `- How: a fresh service (same build and launcher, fresh temporary directory, pinned as above) started with \`--inspect=127.0.0.1:0\` (which the launcher passes on to the service) so the benchmark can force full garbage collections through the inspector (\`HeapProfiler.collectGarbage\`, twice, ${AFTER_GC_MS / 1000} s apart) before reading \`VmRSS\` from \`/proc/<pid>/status\`.`,
     `- The ${fmt(MEMORY_FLEET)} sensors are registered through \`POST /api/agent/register\`, ${REGISTER_CONCURRENCY} concurrent requests, each with its own name and host name (${fmt(mem.registerSeconds, 1)} s, ${fmt(MEMORY_FLEET / mem.registerSeconds)} registrations/s): each is a \`SensorRegistered\` event in the store and a started actor with its offline timer running.`,
     `- The offline threshold is raised to ${MEMORY_OFFLINE_AFTER_MS / 60_000} min for this server only (\`HARBORGUARD_OFFLINE_AFTER_MS\`), so the first sensors registered are still connected when memory is read; the threshold is only the delay of each actor's timer and does not change its size. Before and after the readings, \`fleet.summary\` reported ${fmt(mem.online)} of ${fmt(mem.actors)} sensors online.`,
     '',
