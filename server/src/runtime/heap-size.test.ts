@@ -25,9 +25,9 @@ describe('heap size chosen at start', () => {
     }
   });
 
-  it('gives a large heap larger semi-spaces and leaves a small one as V8 sizes it', () => {
-    expect(heapOptions(18_079)).toEqual(['--max-old-space-size=18079', '--max-semi-space-size=128']);
-    expect(heapOptions(4_096)).toEqual(['--max-old-space-size=4096', '--max-semi-space-size=128']);
+  it('gives a large heap larger semi-spaces and no pretenuring, and leaves a small one as V8 sizes it', () => {
+    expect(heapOptions(18_079)).toEqual(['--max-old-space-size=18079', '--max-semi-space-size=128', '--no-allocation-site-pretenuring']);
+    expect(heapOptions(4_096)).toEqual(['--max-old-space-size=4096', '--max-semi-space-size=128', '--no-allocation-site-pretenuring']);
     expect(heapOptions(4_095)).toEqual(['--max-old-space-size=4095']);
     expect(heapOptions(48)).toEqual(['--max-old-space-size=48']);
   });

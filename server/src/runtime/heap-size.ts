@@ -45,9 +45,22 @@ export function heapSize(env: NodeJS.ProcessEnv, memory: { totalBytes: number; c
   return { heapMb, reason: `${Math.round(HEAP_SHARE * 100)} % of ${Math.round(available / 2 ** 20)} MB of ${constrained ? 'container' : 'machine'} memory` };
 }
 
-/** The V8 options that give the service its heap: the limit, and larger semi-spaces for a large heap. */
+/**
+ * V8 allocates straight into the old generation from the places in the code whose objects
+ * mostly survived so far. A large fleet trains it to: while sensors register, nearly everything
+ * made survives. Once the fleet moves (sensors going offline, coming back), those same places
+ * make states and events that soon become garbage, and made old they are left to full
+ * collections, which mark the whole fleet on the event loop's thread. Without it they are
+ * freed young (figures in bench/results/fleet.md).
+ */
+export const NO_PRETENURING = '--no-allocation-site-pretenuring';
+
+/**
+ * The V8 options that give the service its heap: the limit, and for a large heap larger
+ * semi-spaces and no allocation straight into the old generation.
+ */
 export function heapOptions(heapMb: number): string[] {
   const options = [`--max-old-space-size=${heapMb}`];
-  if (heapMb >= LARGE_HEAP_MB) options.push(`--max-semi-space-size=${SEMI_SPACE_MB}`);
+  if (heapMb >= LARGE_HEAP_MB) options.push(`--max-semi-space-size=${SEMI_SPACE_MB}`, NO_PRETENURING);
   return options;
 }
