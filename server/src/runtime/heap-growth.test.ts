@@ -1,19 +1,28 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { growthPercentFor, keepHeapNearLiveSet } from './heap-growth.js';
+import { garbageAllowanceFor, growthPercentFor, keepHeapNearLiveSet } from './heap-growth.js';
 
 const GiB = 2 ** 30;
 
 describe('heap growth', () => {
-  it('leaves a small heap to V8 and lets a larger one gather about 1 GiB of garbage, never under 15 % of what is live', () => {
-    // V8 grows a heap to at most four times its live set: up to a third of a GiB live, that is within the allowance.
-    expect(growthPercentFor(0.3 * GiB)).toBe(0);
-    expect(growthPercentFor(0.5 * GiB)).toBe(200);
-    expect(growthPercentFor(1 * GiB)).toBe(100);
-    expect(growthPercentFor(2 * GiB)).toBe(50);
-    expect(growthPercentFor(3 * GiB)).toBe(34);
-    expect(growthPercentFor(10 * GiB)).toBe(15);
+  it('allows an eighth of the heap limit in garbage, at least 256 MiB and at most 2 GiB', () => {
+    expect(garbageAllowanceFor(18 * GiB)).toBe(2 * GiB);
+    expect(garbageAllowanceFor(8 * GiB)).toBe(GiB);
+    expect(garbageAllowanceFor(1 * GiB)).toBe(GiB / 4);
+    expect(garbageAllowanceFor(48 * 2 ** 20)).toBe(GiB / 4);
+  });
+
+  it('leaves a small heap to V8 and lets a larger one gather the allowance in garbage, never under 15 % of what is live', () => {
+    // V8 grows a heap to at most four times its live set: up to a third of the allowance live, that is within it.
+    expect(growthPercentFor(0.3 * GiB, GiB)).toBe(0);
+    expect(growthPercentFor(0.5 * GiB, GiB)).toBe(200);
+    expect(growthPercentFor(1 * GiB, GiB)).toBe(100);
+    expect(growthPercentFor(2 * GiB, GiB)).toBe(50);
+    expect(growthPercentFor(3 * GiB, GiB)).toBe(34);
+    expect(growthPercentFor(10 * GiB, GiB)).toBe(15);
+    expect(growthPercentFor(0.6 * GiB, 2 * GiB)).toBe(0);
+    expect(growthPercentFor(1.5 * GiB, 2 * GiB)).toBe(134);
   });
 
   it('sets the bound after each full collection for the live set it left, only when the bound changes', () => {
@@ -23,6 +32,7 @@ describe('heap growth', () => {
     let stopped = false;
     const stop = keepHeapNearLiveSet({
       usedBytes: () => live,
+      limitBytes: 8 * GiB,
       setFlags: (flag) => flags.push(flag),
       onFullCollection: (listener) => {
         collected = listener;
