@@ -9,8 +9,8 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
  * mostly garbage waiting. Bounded as a share of the live set instead, a large heap would be
  * collected after a few hundred MB of garbage, and each full collection marks the whole live
  * set: on two busy cores that is most of a second per GiB live spent on the event loop's
- * thread, so collecting often costs the liveness timers their precision. A fixed amount keeps
- * both in check; a smaller machine gets less of it.
+ * thread, so collecting often costs the liveness timers their precision. An amount set by the
+ * heap's limit rather than by what is live keeps both in check, and a smaller machine keeps less.
  */
 export const MIN_ALLOWANCE_BYTES = 2 ** 28;
 export const MAX_ALLOWANCE_BYTES = 2 ** 31;
