@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BARE_SERVER_ARGS } from './heartbeat/bare-server.js';
@@ -26,7 +26,7 @@ import { InspectorSession } from './heartbeat/inspector.js';
 import { runLoad, wrkVersion, type LoadResult, type LoadSettings, type LoadTarget } from './heartbeat/wrk.js';
 import { formatLoad, machineInfo } from './heartbeat/machine.js';
 import { makeTempDir, pinLoadGenerator, readRss, removeTempDir, startNode, type Child, type Pinning } from './heartbeat/processes.js';
-import { serviceChildPid } from '../support/server-process.js';
+import { commandLine, serviceChildPid } from '../support/server-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results/heartbeat.md');
@@ -97,7 +97,7 @@ async function startService(pinning: Pinning, options: { env?: NodeJS.ProcessEnv
   const url = await child.waitForLine(/listening on (http:\/\/\S+)/, 20_000);
   const pid = serviceChildPid(child.pid);
   if (pid === null) throw new Error(`the launcher (pid ${child.pid}) runs no service process`);
-  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const args = commandLine(pid);
   const nodeOptions = args.slice(1, args.findIndex((arg) => arg.endsWith('main.js'))).join(' ');
   // The service's inspector is the second one to listen: the launcher's comes first.
   const inspectorUrls = [...child.stderr().matchAll(/Debugger listening on (ws:\/\/\S+)/g)].map((match) => match[1]!);

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrpcHttp, wire } from '../support/http-clients.js';
-import { serviceChildPid } from '../support/server-process.js';
+import { commandLine, serviceChildPid } from '../support/server-process.js';
 
 const LAUNCHER = fileURLToPath(new URL('../../server/dist/runtime/launch.js', import.meta.url));
 const ADMIN = 'memory-test-admin-token-0123456789';
@@ -89,8 +89,7 @@ describe('memory limit', () => {
     expect(threads).toBe(Math.max(1, Math.min(4, cores - 1)));
     const servicePid = serviceChildPid(service.child.pid!);
     expect(servicePid, 'the launcher runs the service as its child').not.toBeNull();
-    const commandLine = readFileSync(`/proc/${servicePid}/cmdline`, 'utf8').split('\0');
-    expect(commandLine).toContain(`--v8-pool-size=${threads}`);
+    expect(commandLine(servicePid!)).toContain(`--v8-pool-size=${threads}`);
   });
 
   it('refuses new sensors with a 503 saying the service is at its memory limit, before running out', () => {

@@ -95,3 +95,8 @@ export function serviceChildPid(launcherPid: number): number | null {
     return null;
   }
 }
+
+/** A process's command line, one argument each (Linux). */
+export function commandLine(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+}
