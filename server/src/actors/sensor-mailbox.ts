@@ -4,6 +4,7 @@ import { statusOf, type LaterContactRequest, type ResumeState, type SensorMachin
 import type { ModelEvent } from '../domain/model-event.js';
 import { sensorStream } from '../domain/streams.js';
 import type { EventWriter, WriteContext } from '../core/event-writer.js';
+import type { SensorState } from '../domain/sensor.js';
 
 /** What a mailbox needs from its supervisor. */
 export interface MailboxHost {
@@ -58,10 +59,17 @@ export class SensorMailbox {
   private restingClockSkewMs: number | null;
   /** What the actor starts from, kept until `start`. */
   private input: SensorMachineInput | null;
+  /** Whether a contact of this sensor waits for the next checkpoint (see SensorSupervisor.takeContacts). */
+  contactUnsaved = false;
 
   constructor(
     readonly sensorId: string,
     readonly orgId: string,
+    /**
+     * The sensor as the write model knows it now, kept current by the supervisor: a heartbeat
+     * checks its caller against it without a second lookup.
+     */
+    public sensor: SensorState,
     input: SensorMachineInput,
     /** One of the supervisor's parent actors: its system (timers, clock) is shared with its other sensor actors. */
     private readonly parent: AnyActorRef,
@@ -106,13 +114,15 @@ export class SensorMailbox {
 
   /**
    * A contact of a connected sensor: it only moves the deadline, so nothing waits for a write.
-   * False when the sensor is offline (its contact is a transition to store first).
+   * Returns the sensor's status, or undefined when it is offline (its contact is a transition to
+   * store first).
    */
-  quietContact(at: number): boolean {
-    if (this.status === 'offline') return false;
+  quietContact(at: number): ResumeState | undefined {
+    const status = this.status;
+    if (status === 'offline') return undefined;
     this.unpassedContactAt = at;
     this.host.onQuietContact(this.sensorId);
-    return true;
+    return status;
   }
 
   /** The machine's deadline passed as far as it knows: it gets the later contact kept here, or hears there was none. */

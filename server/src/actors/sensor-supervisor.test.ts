@@ -82,12 +82,29 @@ describe('sensor supervisor', () => {
     await register('a');
     await register('b');
     clock.increment(1_000);
-    supervisor.quietContact('a', clock.now());
+    supervisor.quietContact(supervisor.mailboxOf('a')!, clock.now());
     await supervisor.send('b', { type: 'CONTACT', at: clock.now() }, context('b'));
     clock.increment(1_000);
-    supervisor.quietContact('a', clock.now());
+    supervisor.quietContact(supervisor.mailboxOf('a')!, clock.now());
     expect(supervisor.takeContacts()).toEqual(new Map([['default', new Map([['a', T0 + 2_000], ['b', T0 + 1_000]])]]));
     expect(supervisor.takeContacts().size).toBe(0);
+  });
+
+  it('a contact handed back by a failed checkpoint goes with the next one, unless the sensor has called since', async () => {
+    const { clock, supervisor, register } = setUp();
+    await register('a');
+    supervisor.restoreContacts(new Map([['default', new Map([['a', T0 - 5_000], ['gone', T0 - 1_000]])]]));
+    clock.increment(1_000);
+    supervisor.quietContact(supervisor.mailboxOf('a')!, clock.now());
+    expect(supervisor.takeContacts()).toEqual(new Map([['default', new Map([['a', T0 + 1_000], ['gone', T0 - 1_000]])]]));
+  });
+
+  it("a sensor's mailbox holds the sensor as the write model has it after each change", async () => {
+    const { supervisor, register, writer, context } = setUp();
+    await register('a');
+    expect(supervisor.mailboxOf('a')?.sensor?.apiKeyId).toBe('k1');
+    await writer.append('sensor-a', [{ type: 'SensorApiKeyChanged', data: { sensorId: 'a', apiKeyId: 'k2', previousApiKeyId: 'k1' } }], context('a'));
+    expect(supervisor.mailboxOf('a')?.sensor?.apiKeyId).toBe('k2');
   });
 
   it('restored after a restart, a sensor keeps its checkpointed last contact and still gets a full threshold from boot', async () => {

@@ -4,6 +4,7 @@ import type { ModelEvent } from '../domain/model-event.js';
 import type { Clock } from '../core/clock.js';
 import type { EventWriter, WriteContext } from '../core/event-writer.js';
 import type { StreamStates } from '../core/stream-states.js';
+import type { Sensor } from '../domain/sensor.js';
 import { SensorMailbox, emittedBy, type MailboxHost } from './sensor-mailbox.js';
 
 export interface SupervisorOptions {
@@ -65,8 +66,14 @@ export class SensorSupervisor {
   private readonly host: MailboxHost;
   /** Told of contacts that changed nothing but the last-contact time (not events). */
   contactListener: (sensorId: string) => void = () => {};
-  /** Org id → sensor id → last contact, of the sensors that called since `takeContacts`. */
-  private contacts = new Map<string, Map<string, number>>();
+  /**
+   * The mailboxes of the sensors that called since `takeContacts`, each once (its
+   * `contactUnsaved` says it is here): a heartbeat adds at most one entry, never a map entry
+   * of a fleet-sized map.
+   */
+  private contacted: SensorMailbox[] = [];
+  /** Org id → sensor id → last contact: contacts a checkpoint handed back, for the next one. */
+  private returned = new Map<string, Map<string, number>>();
 
   constructor(private readonly options: SupervisorOptions) {
     const log = options.log ?? (() => {});
@@ -80,6 +87,11 @@ export class SensorSupervisor {
       onQuietContact: (sensorId) => this.contactListener(sensorId),
       route: (emitted) => this.mailboxes.get(emittedBy(emitted))?.emitted(emitted),
     };
+    options.states.onChange((_event, kind, _before, after) => {
+      if (kind !== 'sensor' || after === null) return;
+      const mailbox = this.mailboxes.get((after as Sensor).id);
+      if (mailbox !== undefined) mailbox.sensor = after as Sensor;
+    });
   }
 
   /** Sensors held, each with its actor awake or at rest (see SensorMailbox). */
@@ -124,41 +136,53 @@ export class SensorSupervisor {
 
   send(sensorId: string, event: SensorMachineEvent, context: WriteContext): Promise<ModelEvent[]> {
     const mailbox = this.mailbox(sensorId);
-    if (event.type === 'CONTACT') this.noteContact(mailbox, event.at);
+    if (event.type === 'CONTACT') this.noteContact(mailbox);
     return mailbox.send(event, context);
+  }
+
+  /**
+   * A sensor's mailbox: its actor, and the sensor as the write model knows it (`sensor`), so a
+   * heartbeat needs this one lookup.
+   */
+  mailboxOf(sensorId: string): SensorMailbox | undefined {
+    return this.mailboxes.get(sensorId);
   }
 
   /**
    * Records a contact that changes no state and returns the sensor's status; undefined when the
    * sensor's actor must handle it (see SensorMailbox).
    */
-  quietContact(sensorId: string, at: number): ResumeState | undefined {
-    const mailbox = this.mailboxes.get(sensorId);
-    if (!mailbox?.quietContact(at)) return undefined;
-    this.noteContact(mailbox, at);
-    return mailbox.status;
+  quietContact(mailbox: SensorMailbox, at: number): ResumeState | undefined {
+    const status = mailbox.quietContact(at);
+    if (status !== undefined) this.noteContact(mailbox);
+    return status;
   }
 
-  /** The last contacts since the previous call, by org: what the next checkpoint records. */
+  /**
+   * The last contact of each sensor that called since the previous call, by org: what the next
+   * checkpoint records. Read from the mailboxes now, so a sensor that called many times is taken
+   * once, at its latest.
+   */
   takeContacts(): Map<string, Map<string, number>> {
-    const taken = this.contacts;
-    this.contacts = new Map();
+    const taken = this.returned;
+    this.returned = new Map();
+    for (const mailbox of this.contacted) {
+      mailbox.contactUnsaved = false;
+      addContact(taken, mailbox.orgId, mailbox.sensorId, mailbox.lastContactAt);
+    }
+    this.contacted = [];
     return taken;
   }
 
   /** Contacts a checkpoint could not store, handed back for the next one. */
   restoreContacts(contacts: Map<string, Map<string, number>>): void {
-    for (const [orgId, sensors] of contacts) {
-      let org = this.contacts.get(orgId);
-      if (!org) this.contacts.set(orgId, (org = new Map()));
-      for (const [id, at] of sensors) if ((org.get(id) ?? -Infinity) < at) org.set(id, at);
-    }
+    for (const [orgId, sensors] of contacts) for (const [id, at] of sensors) addContact(this.returned, orgId, id, at);
   }
 
-  private noteContact(mailbox: SensorMailbox, at: number): void {
-    let org = this.contacts.get(mailbox.orgId);
-    if (!org) this.contacts.set(mailbox.orgId, (org = new Map()));
-    org.set(mailbox.sensorId, at);
+  private noteContact(mailbox: SensorMailbox): void {
+    if (mailbox.contactUnsaved) return;
+    mailbox.contactUnsaved = true;
+    this.contacted.push(mailbox);
   }
 
   status(sensorId: string): ResumeState | undefined {
@@ -206,9 +230,16 @@ export class SensorSupervisor {
     // A plain literal with the same keys in the same order: one hidden class for every actor's input.
     const { resumeAs, startedAt, lastContactAt, jobId = null, clockSkewMs = null } = input;
     const machineInput: SensorMachineInput = { sensorId, offlineAfterMs: this.options.offlineAfterMs, resumeAs, startedAt, lastContactAt, jobId, clockSkewMs };
-    const mailbox = new SensorMailbox(sensorId, orgId, machineInput, this.nextParent(), this.host);
+    const mailbox = new SensorMailbox(sensorId, orgId, this.options.states.state('sensor', sensorId), machineInput, this.nextParent(), this.host);
     // In the map before its actor starts: whatever the actor emits is routed here by sensor id.
     this.mailboxes.set(sensorId, mailbox);
     mailbox.start();
   }
+}
+
+/** Adds a sensor's contact to contacts by org, keeping the later when it is there already. */
+function addContact(contacts: Map<string, Map<string, number>>, orgId: string, sensorId: string, at: number): void {
+  let org = contacts.get(orgId);
+  if (org === undefined) contacts.set(orgId, (org = new Map()));
+  if ((org.get(sensorId) ?? -Infinity) < at) org.set(sensorId, at);
 }

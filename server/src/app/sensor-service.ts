@@ -86,10 +86,14 @@ export class SensorService {
    * and waits for no write. Null when the request needs the full path of `heartbeat`.
    */
   quietHeartbeat(principal: SensorPrincipal, sensorId: string): SensorAck | null {
-    const known = this.ownRow(principal, sensorId);
-    if (known === null || known === 'elsewhere' || known.apiKeyId !== principal.apiKeyId || known.deleted) return null;
-    const now = this.services.clock.now();
-    const status = this.services.supervisor.quietContact(known.id, now);
+    const { supervisor, clock } = this.services;
+    // The sensor as its mailbox holds it: one lookup. An id that is not the caller's own
+    // sensor's (another org's, resolved through the index) takes the full path.
+    const mailbox = supervisor.mailboxOf(sensorId);
+    const known = mailbox?.sensor;
+    if (mailbox === undefined || !known || known.orgId !== principal.orgId || known.apiKeyId !== principal.apiKeyId || known.deleted) return null;
+    const now = clock.now();
+    const status = supervisor.quietContact(mailbox, now);
     return status === undefined ? null : { sensorId, status, serverTime: isoTime(now) };
   }
 
