@@ -1,6 +1,6 @@
 import { createActor, type Actor, type AnyActorRef } from 'xstate';
 import type { DomainEvent } from '@harborguard/shared';
-import { statusOf, type LaterContactRequest, type ResumeState, type SensorMachine, type SensorMachineEvent, type SensorMachineInput } from '../domain/sensor-machine.js';
+import { statusAfter, statusOf, type LaterContactRequest, type ResumeState, type SensorMachine, type SensorMachineEvent, type SensorMachineInput } from '../domain/sensor-machine.js';
 import type { ModelEvent } from '../domain/model-event.js';
 import { sensorStream } from '../domain/streams.js';
 import type { EventWriter, WriteContext } from '../core/event-writer.js';
@@ -59,6 +59,11 @@ export class SensorMailbox {
   private restingClockSkewMs: number | null;
   /** What the actor starts from, kept until `start`. */
   private input: SensorMachineInput | null;
+  /**
+   * The awake actor's status: read from it when it wakes, then from each status event it emits
+   * (every change of status emits one). A heartbeat reads this instead of the actor's snapshot.
+   */
+  private statusHeard: ResumeState = 'offline';
   /** Whether a contact of this sensor waits for the next checkpoint (see SensorSupervisor.takeContacts). */
   contactUnsaved = false;
 
@@ -90,6 +95,7 @@ export class SensorMailbox {
   /** Something this sensor's actor emitted. */
   emitted(event: SensorEmitted): void {
     if (event.type === 'LATER_CONTACT_REQUESTED') return this.passLaterContact(event.since);
+    this.statusHeard = statusAfter(event.type) ?? this.statusHeard;
     (this.pending ??= []).push(event);
     // Emitted outside send(): the offline timer fired.
     if (!this.sending) {
@@ -101,7 +107,7 @@ export class SensorMailbox {
   }
 
   get status(): ResumeState {
-    return this.actor === null ? 'offline' : statusOf(this.actor.getSnapshot().value);
+    return this.actor === null ? 'offline' : this.statusHeard;
   }
 
   get lastContactAt(): number {
@@ -173,6 +179,7 @@ export class SensorMailbox {
     this.actor = actor;
     this.host.awake.count++;
     actor.start();
+    this.statusHeard = statusOf(actor.getSnapshot().value);
     return actor;
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { SimulatedClock } from 'xstate';
 import { InMemoryEventStore } from '@harborguard/eventstore';
 import { EventWriter } from '../core/event-writer.js';
@@ -105,6 +106,43 @@ describe('sensor supervisor', () => {
     expect(supervisor.mailboxOf('a')?.sensor?.apiKeyId).toBe('k1');
     await writer.append('sensor-a', [{ type: 'SensorApiKeyChanged', data: { sensorId: 'a', apiKeyId: 'k2', previousApiKeyId: 'k1' } }], context('a'));
     expect(supervisor.mailboxOf('a')?.sensor?.apiKeyId).toBe('k2');
+  });
+
+  it('the status a heartbeat reads from a mailbox is the one its actor reached, whatever contacts, jobs and time passing came before', async () => {
+    type Step = { kind: 'contact' | 'quiet' } | { kind: 'start' | 'end'; job: string } | { kind: 'wait'; ms: number } | { kind: 'restart' };
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      fc.constantFrom<Step>({ kind: 'contact' }, { kind: 'quiet' }, { kind: 'restart' }),
+      fc.record({ kind: fc.constantFrom('start' as const, 'end' as const), job: fc.constantFrom('j1', 'j2') }),
+      fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 1_000, max: 2 * OFFLINE_AFTER_MS }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 25 }), async (steps) => {
+        const setup = setUp();
+        const { clock, register, context, states, writer } = setup;
+        let supervisor = setup.supervisor;
+        await register('a');
+        for (const s of steps) {
+          const at = clock.now();
+          if (s.kind === 'contact') await supervisor.send('a', { type: 'CONTACT', at }, context('a'));
+          else if (s.kind === 'quiet') {
+            // As a heartbeat does: quietly when connected, else through the actor.
+            if (supervisor.quietContact(supervisor.mailboxOf('a')!, at) === undefined) await supervisor.send('a', { type: 'CONTACT', at }, context('a'));
+          } else if (s.kind === 'start') await supervisor.send('a', { type: 'JOB_STARTED', jobId: s.job, at }, context('a'));
+          else if (s.kind === 'end') await supervisor.send('a', { type: 'JOB_ENDED', jobId: s.job, at, outcome: 'completed' }, context('a'));
+          else if (s.kind === 'wait') clock.increment(s.ms);
+          else {
+            supervisor.stopAll();
+            supervisor = new SensorSupervisor({ writer, states, clock, offlineAfterMs: OFFLINE_AFTER_MS });
+            supervisor.restoreAll(clock.now());
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+          // Once its events are stored, the write model has the status the actor's transitions reached.
+          expect(supervisor.status('a')).toBe(states.state('sensor', 'a')?.status);
+        }
+        supervisor.stopAll();
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('restored after a restart, a sensor keeps its checkpointed last contact and still gets a full threshold from boot', async () => {

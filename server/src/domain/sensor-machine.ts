@@ -255,3 +255,16 @@ export function statusOf(value: unknown): ResumeState {
   }
   return 'online';
 }
+
+/** The status each of the machine's status events leaves the sensor in; every change of status emits one. */
+const STATUS_AFTER: Readonly<Record<string, ResumeState>> = {
+  SensorCameOnline: 'online',
+  SensorStartedScanning: 'scanning',
+  SensorFinishedScanning: 'online',
+  SensorWentOffline: 'offline',
+};
+
+/** The status an event the machine emitted leaves the sensor in; undefined for events that change none. */
+export function statusAfter(eventType: string): ResumeState | undefined {
+  return STATUS_AFTER[eventType];
+}
