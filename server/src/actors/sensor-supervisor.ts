@@ -4,7 +4,7 @@ import type { ModelEvent } from '../domain/model-event.js';
 import type { Clock } from '../core/clock.js';
 import type { EventWriter, WriteContext } from '../core/event-writer.js';
 import type { StreamStates } from '../core/stream-states.js';
-import type { Sensor } from '../domain/sensor.js';
+import type { Sensor, SensorState } from '../domain/sensor.js';
 import { SensorMailbox, emittedBy, type MailboxHost } from './sensor-mailbox.js';
 
 export interface SupervisorOptions {
@@ -114,7 +114,7 @@ export class SensorSupervisor {
       if (sensor.deleted || this.mailboxes.has(sensor.id)) continue;
       // The later of the last transition and the last checkpointed contact.
       const checkpointed = this.options.states.state('contacts', sensor.orgId)?.lastContactAt.get(sensor.id) ?? -Infinity;
-      this.spawn(sensor.id, sensor.orgId, {
+      this.spawn(sensor.id, sensor.orgId, sensor, {
         resumeAs: sensor.status,
         startedAt: bootAt,
         lastContactAt: Math.max(Date.parse(sensor.lastContactAt), checkpointed),
@@ -127,7 +127,7 @@ export class SensorSupervisor {
   /** Starts the actor of a sensor whose registration was just stored. */
   start(sensorId: string, orgId: string, at: number): void {
     this.mailboxes.get(sensorId)?.stop();
-    this.spawn(sensorId, orgId, { resumeAs: 'online', startedAt: at, lastContactAt: at });
+    this.spawn(sensorId, orgId, this.options.states.state('sensor', sensorId), { resumeAs: 'online', startedAt: at, lastContactAt: at });
   }
 
   has(sensorId: string): boolean {
@@ -226,11 +226,11 @@ export class SensorSupervisor {
     return parent;
   }
 
-  private spawn(sensorId: string, orgId: string, input: Omit<SensorMachineInput, 'sensorId' | 'offlineAfterMs'>): void {
+  private spawn(sensorId: string, orgId: string, sensor: SensorState, input: Omit<SensorMachineInput, 'sensorId' | 'offlineAfterMs'>): void {
     // A plain literal with the same keys in the same order: one hidden class for every actor's input.
     const { resumeAs, startedAt, lastContactAt, jobId = null, clockSkewMs = null } = input;
     const machineInput: SensorMachineInput = { sensorId, offlineAfterMs: this.options.offlineAfterMs, resumeAs, startedAt, lastContactAt, jobId, clockSkewMs };
-    const mailbox = new SensorMailbox(sensorId, orgId, this.options.states.state('sensor', sensorId), machineInput, this.nextParent(), this.host);
+    const mailbox = new SensorMailbox(sensorId, orgId, sensor, machineInput, this.nextParent(), this.host);
     // In the map before its actor starts: whatever the actor emits is routed here by sensor id.
     this.mailboxes.set(sensorId, mailbox);
     mailbox.start();
