@@ -257,14 +257,14 @@ export function statusOf(value: unknown): ResumeState {
 }
 
 /** The status each of the machine's status events leaves the sensor in; every change of status emits one. */
-const STATUS_AFTER: Readonly<Record<string, ResumeState>> = {
-  SensorCameOnline: 'online',
-  SensorStartedScanning: 'scanning',
-  SensorFinishedScanning: 'online',
-  SensorWentOffline: 'offline',
-};
+const STATUS_AFTER: ReadonlyMap<string, ResumeState> = new Map([
+  ['SensorCameOnline', 'online'],
+  ['SensorStartedScanning', 'scanning'],
+  ['SensorFinishedScanning', 'online'],
+  ['SensorWentOffline', 'offline'],
+]);
 
 /** The status an event the machine emitted leaves the sensor in; undefined for events that change none. */
 export function statusAfter(eventType: string): ResumeState | undefined {
-  return STATUS_AFTER[eventType];
+  return STATUS_AFTER.get(eventType);
 }
