@@ -11,6 +11,13 @@ export interface CountedHistogramOptions<V extends string> {
   registers: readonly Registry[];
 }
 
+/** One line of the exposition, as the registry reads it from a metric's `get`. */
+interface Sample {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName: string;
+}
+
 interface Series {
   labels: Record<string, string>;
   /** Observations per bucket (not cumulative); the last slot is above every bound. */
@@ -60,8 +67,8 @@ export class CountedHistogram<V extends string> {
     };
   }
 
-  async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: { labels: Record<string, string | number>; value: number; metricName: string }[] }> {
-    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+  async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: Sample[] }> {
+    const values: Sample[] = [];
     for (const { labels, perBucket, sum, count } of this.series.values()) {
       let cumulative = 0;
       this.bounds.forEach((bound, bucket) => {
